@@ -1,0 +1,169 @@
+import { z } from 'zod';
+
+/**
+ * The canonical customer (SPEC section 3). Every dialect reads into and writes
+ * from this record; JSONL output is exactly this object.
+ */
+
+const optionalText = z.string().optional();
+
+export const addressKinds = ['billing', 'shipping'] as const;
+export type AddressKind = (typeof addressKinds)[number];
+
+export const AddressSchema = z.object({
+  kind: z.enum(addressKinds),
+  isDefault: z.boolean(),
+  name: optionalText,
+  company: optionalText,
+  firstName: optionalText,
+  lastName: optionalText,
+  phone: optionalText,
+  externalId: optionalText,
+  lines: z.array(z.string()),
+  city: optionalText,
+  region: optionalText,
+  regionCode: optionalText,
+  postcode: optionalText,
+  country: optionalText,
+  countryCode: optionalText,
+});
+export type Address = z.infer<typeof AddressSchema>;
+
+export const customerStatuses = ['active', 'disabled', 'invited', 'declined', 'guest', 'suspended'] as const;
+export type CustomerStatus = (typeof customerStatuses)[number];
+
+export const SourceSchema = z.object({
+  system: z.string(),
+  profile: z.string(),
+  id: z.string(),
+});
+
+export const CustomerSchema = z.object({
+  key: z.string().min(1, 'key must not be empty'),
+  email: optionalText,
+  title: optionalText,
+  firstName: optionalText,
+  middleName: optionalText,
+  lastName: optionalText,
+  company: optionalText,
+  phone: optionalText,
+  mobile: optionalText,
+  altPhone: optionalText,
+  dateOfBirth: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'dateOfBirth must be YYYY-MM-DD')
+    .optional(),
+  gender: z.enum(['m', 'f', 'u']).optional(),
+  language: z
+    .string()
+    .regex(/^[a-z]{2}$/, 'language must be an ISO 639-1 code like "en"')
+    .optional(),
+  addresses: z.array(AddressSchema),
+  groups: z.array(z.string()),
+  marketingOptIn: z.boolean().optional(),
+  status: z.enum(customerStatuses).optional(),
+  discountPercent: z.number().optional(),
+  wholesale: z.boolean().optional(),
+  credit: z.number().optional(),
+  totalSpent: z.number().optional(),
+  ordersCount: z.number().optional(),
+  note: optionalText,
+  externalId: optionalText,
+  passwordHash: optionalText,
+  custom: z.record(z.string(), z.string()),
+  createdAt: optionalText,
+  updatedAt: optionalText,
+  source: SourceSchema.optional(),
+});
+export type Customer = z.infer<typeof CustomerSchema>;
+
+/** What a mapping may hand over before normalisation: lists and maps may be missing. */
+export type CustomerDraft = Omit<Customer, 'addresses' | 'groups' | 'custom'> & {
+  addresses?: Array<Omit<Address, 'lines' | 'isDefault'> & { lines?: string[]; isDefault?: boolean }>;
+  groups?: string[];
+  custom?: Record<string, string | undefined>;
+};
+
+/** The fields of the customer (not of an address) in canonical order. */
+export const customerFieldNames = Object.keys(CustomerSchema.shape) as Array<keyof Customer>;
+
+function clean(value: string | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const trimmed = String(value).trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function cleanObject<T extends object>(input: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string') {
+      const text = clean(value);
+      if (text !== undefined) out[name] = text;
+    } else if (typeof value === 'number' && Number.isNaN(value)) {
+      continue;
+    } else {
+      out[name] = value;
+    }
+  }
+  return out as T;
+}
+
+function normaliseAddress(draft: NonNullable<CustomerDraft['addresses']>[number]): Address {
+  const lines = (draft.lines ?? []).map((line) => clean(line) ?? '');
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const base = cleanObject({ ...draft, lines: undefined, isDefault: undefined });
+  delete (base as Record<string, unknown>).lines;
+  delete (base as Record<string, unknown>).isDefault;
+  return { ...base, kind: draft.kind, isDefault: draft.isDefault === true, lines } as Address;
+}
+
+/** Exactly one default per kind when any address of that kind exists: the first flagged one wins, else the first. */
+function settleDefaults(addresses: Address[]): Address[] {
+  for (const kind of addressKinds) {
+    const ofKind = addresses.filter((a) => a.kind === kind);
+    if (ofKind.length === 0) continue;
+    const chosen = ofKind.find((a) => a.isDefault) ?? ofKind[0];
+    for (const address of ofKind) address.isDefault = address === chosen;
+  }
+  return addresses;
+}
+
+/**
+ * Brings a draft into canonical shape: trimmed strings, empty → absent, one
+ * default address per kind, unique trimmed groups, custom values as strings.
+ * The email keeps its original case; use {@link emailKey} to match.
+ */
+export function normaliseCustomer(draft: CustomerDraft): Customer {
+  const base = cleanObject({ ...draft, addresses: undefined, groups: undefined, custom: undefined, source: undefined });
+  const groups: string[] = [];
+  for (const group of draft.groups ?? []) {
+    const text = clean(group);
+    if (text !== undefined && !groups.includes(text)) groups.push(text);
+  }
+  const custom: Record<string, string> = {};
+  for (const [name, value] of Object.entries(draft.custom ?? {})) {
+    const text = clean(value === undefined ? undefined : String(value));
+    if (text !== undefined) custom[name] = text;
+  }
+  const addresses = settleDefaults((draft.addresses ?? []).map(normaliseAddress));
+  const customer = { ...base, addresses, groups, custom } as Customer;
+  if (draft.source) customer.source = draft.source;
+  return customer;
+}
+
+/** Normalises and validates; throws a zod error naming the field when the record is not canonical. */
+export function parseCustomer(draft: CustomerDraft): Customer {
+  return CustomerSchema.parse(normaliseCustomer(draft));
+}
+
+/** The matching form of an email: trimmed and lower-cased. The record keeps the original. */
+export function emailKey(email: string | undefined): string | undefined {
+  const text = clean(email);
+  return text === undefined ? undefined : text.toLowerCase();
+}
+
+/** The default address of a kind, if any. */
+export function defaultAddress(customer: Customer, kind: AddressKind): Address | undefined {
+  return customer.addresses.find((a) => a.kind === kind && a.isDefault);
+}
