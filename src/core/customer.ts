@@ -78,8 +78,9 @@ export const CustomerSchema = z.object({
 export type Customer = z.infer<typeof CustomerSchema>;
 
 /** What a mapping may hand over before normalisation: lists and maps may be missing. */
+export type AddressDraft = Omit<Address, 'lines' | 'isDefault'> & { lines?: string[]; isDefault?: boolean };
 export type CustomerDraft = Omit<Customer, 'addresses' | 'groups' | 'custom'> & {
-  addresses?: Array<Omit<Address, 'lines' | 'isDefault'> & { lines?: string[]; isDefault?: boolean }>;
+  addresses?: AddressDraft[];
   groups?: string[];
   custom?: Record<string, string | undefined>;
 };
@@ -109,7 +110,7 @@ function cleanObject<T extends object>(input: T): T {
   return out as T;
 }
 
-function normaliseAddress(draft: NonNullable<CustomerDraft['addresses']>[number]): Address {
+function normaliseAddress(draft: AddressDraft): Address {
   const lines = (draft.lines ?? []).map((line) => clean(line) ?? '');
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const base = cleanObject({ ...draft, lines: undefined, isDefault: undefined });

@@ -25,11 +25,15 @@ export interface ReadQuery {
   limit?: number;
 }
 
-/** Canonical fields `--where` can name: the scalar ones, plus `groups` (a record matches when any group does). */
+/**
+ * Canonical fields `--where` can name: the scalar ones, `groups` (a record
+ * matches when any group does), `id` (the id in the source system) and `name`
+ * (the full name or the company).
+ */
 export const whereFields = [
   'key', 'email', 'title', 'firstName', 'middleName', 'lastName', 'company', 'phone', 'mobile', 'altPhone',
   'dateOfBirth', 'gender', 'language', 'groups', 'marketingOptIn', 'status', 'discountPercent', 'wholesale',
-  'credit', 'totalSpent', 'ordersCount', 'note', 'externalId', 'createdAt', 'updatedAt', 'id',
+  'credit', 'totalSpent', 'ordersCount', 'note', 'externalId', 'createdAt', 'updatedAt', 'id', 'name',
 ] as const;
 export type WhereField = (typeof whereFields)[number];
 
@@ -80,6 +84,10 @@ export function parseInstant(text: string, what = '--since'): Date {
 function fieldValues(customer: Customer, field: WhereField): Array<string | number | boolean> {
   if (field === 'groups') return customer.groups;
   if (field === 'id') return customer.source ? [customer.source.id] : [customer.key];
+  if (field === 'name') {
+    const full = [customer.firstName, customer.middleName, customer.lastName].filter(Boolean).join(' ');
+    return [full, customer.company].filter((v): v is string => Boolean(v));
+  }
   const value = customer[field];
   return value === undefined ? [] : [value];
 }

@@ -1,0 +1,83 @@
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { CustsyncError } from '../core/errors.js';
+import { redactSecrets } from '../core/secrets.js';
+import { diffCommand } from './diff.js';
+import { migrateCommand } from './migrate.js';
+import { profilesCommand } from './profiles.js';
+import { pullCommand } from './pull.js';
+import { pushCommand } from './push.js';
+import { sandboxCommand } from './sandbox.js';
+import { searchCommand } from './search.js';
+import { addGlobalOptions } from './shared.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('custsync')
+    .description('Move customer records between commerce platforms: pull, push, migrate, diff and search.')
+    .version(pkg.version, '--version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(redactSecrets(text)) });
+  addGlobalOptions(program);
+  program.addHelpText(
+    'after',
+    `
+SRC and DST are a profile name, csv:PATH, jsonl:PATH, - (stdin/stdout) or sandbox:ID.
+
+Examples:
+  custsync pull --from spiffy > customers.csv
+  custsync push --to propeller --input customers.csv --rejects rejects.csv
+  custsync migrate --from sandbox:resultset --to sandbox:propeller
+  custsync diff --from spiffy --since-last
+  custsync search --in cabinetry --email john@example.com
+
+Exit codes: 0 done; 1 done but records were rejected (diff --exit-code: differences);
+2 usage, profile or input-file error, nothing sent; 3 the remote side failed.`,
+  );
+  for (const command of [pullCommand(), pushCommand(), migrateCommand(), diffCommand(), searchCommand(), profilesCommand(), sandboxCommand()]) {
+    // Global options are accepted after the subcommand too.
+    addGlobalOptions(command);
+    for (const sub of command.commands) addGlobalOptions(sub);
+    program.addCommand(command);
+  }
+  const inherit = (command: Command) => {
+    command.exitOverride().configureOutput({ outputError: (text, write) => write(redactSecrets(text)) }).showSuggestionAfterError(true);
+    command.commands.forEach(inherit);
+  };
+  program.commands.forEach(inherit);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; the one place errors become exit codes (SPEC section 1). */
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  process.exitCode = 0;
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    return report(error, verbose);
+  }
+}
+
+function report(error: unknown, verbose: boolean): number {
+  const write = (line: string) => process.stderr.write(`${redactSecrets(line)}\n`);
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    // commander already printed the message.
+    return 2;
+  }
+  if (error instanceof CustsyncError) {
+    write(`error: ${error.message}`);
+    if (error.hint) write(`hint: ${error.hint}`);
+    if (verbose && 'bodySnippet' in error && error.bodySnippet) write(`answer: ${String(error.bodySnippet)}`);
+    return error.exitCode;
+  }
+  if ((error as NodeJS.ErrnoException)?.code === 'EPIPE') return 0;
+  write(`error: unexpected failure: ${(error as Error)?.message ?? String(error)}`);
+  write(verbose ? String((error as Error)?.stack ?? '') : 'hint: this is a bug in custsync; run again with --verbose and report the output');
+  return 3;
+}

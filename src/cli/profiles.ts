@@ -1,0 +1,148 @@
+import { Command } from 'commander';
+import { UserError } from '../core/errors.js';
+import { maskSecret } from '../core/secrets.js';
+import { lookupDialect } from '../dialects/endpoint.js';
+import { dialectIds } from '../dialects/registry.js';
+import { getProfile, locateProfiles, parseProfile } from '../profiles/load.js';
+import { secretFields, type Auth, type Profile } from '../profiles/schema.js';
+import { userStore } from '../profiles/store.js';
+import { choice, fileOptions, globals, positiveInt, withEndpoint } from './shared.js';
+
+/** `custsync profiles`: list, show, test, add and remove connection profiles. */
+export function profilesCommand(): Command {
+  const profiles = new Command('profiles')
+    .description('list, show, test, add and remove connection profiles')
+    .addHelpText(
+      'after',
+      `
+Profiles are read from --profiles FILE, $CUSTSYNC_PROFILES, ./custsync.profiles.json,
+then the user store (edited by "profiles add/remove"). \${VAR} in any value is
+replaced from the environment. See profiles.example.json.
+
+Examples:
+  custsync profiles list
+  custsync profiles show spiffy
+  custsync profiles test propeller
+  custsync profiles add shop --dialect spiffy --base-url https://shop.spiffystores.com --auth bearer --token '\${SPIFFY_TOKEN}'`,
+    );
+
+  profiles
+    .command('list')
+    .description('list the profiles and where they come from')
+    .action((_flags, command: Command) => {
+      const g = globals(command);
+      const source = locateProfiles(g.profiles);
+      const names = Object.keys(source.raw);
+      g.log.info(`profiles from ${source.origin}`);
+      for (const name of names) {
+        const raw = source.raw[name] as Partial<Profile> | undefined;
+        process.stdout.write(`${name}\t${raw?.dialect ?? '?'}\t${raw?.baseUrl ?? raw?.path ?? ''}\n`);
+      }
+      if (names.length === 0) g.log.info('no profiles: see profiles.example.json, or "custsync profiles add"');
+    });
+
+  profiles
+    .command('show')
+    .description('print one profile with its secrets masked')
+    .argument('<name>', 'profile name')
+    .action((name: string, _flags, command: Command) => {
+      const g = globals(command);
+      const profile = getProfile(locateProfiles(g.profiles), name);
+      process.stdout.write(`${JSON.stringify(maskProfile(profile), null, 2)}\n`);
+    });
+
+  profiles
+    .command('test')
+    .description('make one authenticated read and say what was found or what to check')
+    .argument('<name>', 'profile name')
+    .action(async (name: string, _flags, command: Command) => {
+      const g = globals(command);
+      await withEndpoint(name, { profilesFile: g.profiles, log: g.log, concurrency: 1, file: fileOptions({}), flag: 'profiles test' }, async (endpoint) => {
+        const count = endpoint.dialect.count ? await endpoint.dialect.count(endpoint.ctx) : undefined;
+        if (count !== undefined) {
+          process.stdout.write(`profile "${name}" (${endpoint.dialect.id}): OK, ${count} customers\n`);
+          return;
+        }
+        let seen = 0;
+        for await (const record of endpoint.dialect.read(endpoint.ctx, { where: [], limit: 1 })) {
+          void record;
+          seen += 1;
+          break;
+        }
+        process.stdout.write(`profile "${name}" (${endpoint.dialect.id}): OK, ${seen === 0 ? 'no customers found' : 'customers can be read'}\n`);
+      });
+    });
+
+  profiles
+    .command('add')
+    .description('add or replace a profile in the user store')
+    .argument('<name>', 'profile name')
+    .requiredOption('--dialect <id>', `one of ${dialectIds().join(', ')}`)
+    .option('--base-url <url>', 'API address (https:// unless loopback)')
+    .option('--path <file>', 'file dialects: the file')
+    .option('--auth <type>', 'bearer, basic, header or oauth2', choice('--auth', ['bearer', 'basic', 'header', 'oauth2'] as const))
+    .option('--token <token>', 'bearer: the token (use \'${VAR}\' to keep it out of the store)')
+    .option('--username <name>', 'basic: user name')
+    .option('--password <password>', 'basic: password')
+    .option('--header-name <name>', 'header: the header, e.g. X-GC-API-KEY')
+    .option('--header-value <value>', 'header: its value')
+    .option('--token-url <url>', 'oauth2: token endpoint')
+    .option('--client-id <id>', 'oauth2: client id')
+    .option('--client-secret <secret>', 'oauth2: client secret')
+    .option('--source <source>', 'propeller: the source written beside sourceId')
+    .option('--page-size <n>', 'records per page', positiveInt('--page-size'))
+    .action((name: string, flags, command: Command) => {
+      const g = globals(command);
+      lookupDialect(flags.dialect, '--dialect');
+      const profile: Record<string, unknown> = { dialect: flags.dialect };
+      if (flags.baseUrl) profile.baseUrl = flags.baseUrl;
+      if (flags.path) profile.path = flags.path;
+      if (flags.source) profile.source = flags.source;
+      if (flags.pageSize) profile.pageSize = flags.pageSize;
+      if (flags.auth) profile.auth = authFromFlags(flags.auth, flags);
+      // Validate the shape now; ${VAR}s are checked when the profile is used.
+      parseProfile(name, profile, new Proxy({}, { get: () => 'x' }) as NodeJS.ProcessEnv);
+      const store = userStore();
+      store.set(name, profile);
+      g.log.info(`profile "${name}" saved in ${store.path}`);
+    });
+
+  profiles
+    .command('remove')
+    .description('remove a profile from the user store')
+    .argument('<name>', 'profile name')
+    .action((name: string, _flags, command: Command) => {
+      const g = globals(command);
+      const store = userStore();
+      if (!store.remove(name)) throw new UserError(`no profile "${name}" in the user store (${store.path})`);
+      g.log.info(`profile "${name}" removed`);
+    });
+
+  return profiles;
+}
+
+function authFromFlags(type: Auth['type'], flags: Record<string, string | undefined>): Auth {
+  const need = (flag: string, value: string | undefined) => {
+    if (!value) throw new UserError(`--auth ${type} needs ${flag}`);
+    return value;
+  };
+  switch (type) {
+    case 'bearer':
+      return { type, token: need('--token', flags.token) };
+    case 'basic':
+      return { type, username: need('--username', flags.username), password: need('--password', flags.password) };
+    case 'header':
+      return { type, name: need('--header-name', flags.headerName), value: need('--header-value', flags.headerValue) };
+    case 'oauth2':
+      return { type, tokenUrl: need('--token-url', flags.tokenUrl), clientId: need('--client-id', flags.clientId), clientSecret: need('--client-secret', flags.clientSecret) };
+    default:
+      throw new UserError(`--auth ${type} is not supported here`);
+  }
+}
+
+function maskProfile(profile: Profile): Profile {
+  if (!profile.auth) return profile;
+  const auth = { ...profile.auth } as Record<string, unknown>;
+  for (const field of secretFields) if (typeof auth[field] === 'string') auth[field] = maskSecret(auth[field] as string);
+  return { ...profile, auth: auth as Auth };
+}

@@ -1,0 +1,75 @@
+import { Command } from 'commander';
+import { planRecords, pushRecords } from '../core/push.js';
+import { exitCodeFor, formatCounts } from '../core/summary.js';
+import { openRejects } from '../io/rejects.js';
+import { maskPayload } from '../core/mask.js';
+import { checkInput } from '../io/check-input.js';
+import { choice, fileOptions, formatOfPath, globals, withEndpoint } from './shared.js';
+import type { WriteResult } from '../core/dialect.js';
+
+/** `custsync push`: load canonical customers from a CSV/JSONL file (or stdin) into a target. */
+export function pushCommand(): Command {
+  return new Command('push')
+    .description('load customers from a CSV or JSONL file (or stdin) into a target')
+    .requiredOption('--to <dst>', 'profile name, csv:PATH, jsonl:PATH, - (stdout) or sandbox:ID')
+    .option('--input <file>', 'CSV or JSONL file to read, - for stdin', '-')
+    .option('--format <format>', 'input format: csv (default) or jsonl', choice('--format', ['csv', 'jsonl'] as const))
+    .option('--mode <mode>', 'upsert (default): create or update; create: new only; update: existing only', choice('--mode', ['upsert', 'create', 'update'] as const), 'upsert')
+    .option('--dry-run', 'read, map and match against the target, print what would be sent, send nothing')
+    .option('--rejects <file>', 'write rejected records here, with a leading reason column, to fix and push again')
+    .option('--raw-csv', 'CSV cells as they are (no formula guard) in files written')
+    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  custsync push --to propeller --input customers.csv --rejects rejects.csv
+  custsync push --to csv:out.csv --input in.jsonl
+  custsync pull --from spiffy | custsync push --to cabinetry --dry-run`,
+    )
+    .action(async (flags, command: Command) => {
+      const g = globals(command);
+      const file = fileOptions(flags);
+      const format: 'csv' | 'jsonl' = flags.format ?? (formatOfPath(flags.input) === 'jsonl' ? 'jsonl' : 'csv');
+      // The whole input is checked before anything is sent: a bad line is exit 2 with nothing sent.
+      const input = await checkInput({ path: flags.input, format, file });
+      try {
+        await withEndpoint(flags.to, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file, flag: '--to' }, async (target) => {
+          await withEndpoint(`${format}:${input.path}`, { log: g.log, file, flag: '--input' }, async (source) => {
+            const records = source.dialect.read(source.ctx, { where: [] });
+            if (flags.dryRun) {
+              g.log.info(`push --dry-run: ${input.count} records from ${input.label} to ${target.label}; nothing is sent`);
+              const counts = await planRecords({
+                records,
+                target,
+                mode: flags.mode,
+                previews: 3,
+                onPreview: (record, payload) => g.log.summary(`would send ${record.key}: ${JSON.stringify(maskPayload(payload))}`),
+              });
+              g.log.summary(`dry run: ${formatCounts(counts)}`);
+              process.exitCode = 0;
+              return;
+            }
+            const rejects = flags.rejects ? await openRejects(flags.rejects, format, file.rawCsv) : undefined;
+            g.log.info(`push: ${input.count} records from ${input.label} to ${target.label} (${target.dialect.id}, mode ${flags.mode})`);
+            const outcome = await pushRecords({
+              records,
+              target,
+              mode: flags.mode,
+              onProblem: async (result: WriteResult) => {
+                if (rejects) await rejects.add(result);
+                else g.log.warn(`${result.status} ${result.key}: ${result.reason ?? ''}`);
+              },
+            });
+            await rejects?.close();
+            g.log.summary(formatCounts(outcome.counts));
+            if (rejects && rejects.count > 0) g.log.info(`rejected records written to ${flags.rejects}`);
+            if (outcome.error) throw outcome.error;
+            process.exitCode = exitCodeFor(outcome.counts);
+          });
+        });
+      } finally {
+        await input.cleanup();
+      }
+    });
+}

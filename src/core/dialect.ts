@@ -1,0 +1,116 @@
+import type { Customer } from './customer.js';
+import type { ReadQuery } from './query.js';
+import type { Profile } from '../profiles/schema.js';
+import type { HttpClient, HttpClientOptions } from '../http/client.js';
+import type { Logger } from '../ui/logger.js';
+import type { EmulatorHandle, EmulatorOptions } from '../emulator/types.js';
+
+/**
+ * A dialect is one system custsync can read from and write to: a file form
+ * (`csv`, `jsonl`) or a platform API (`spiffy`, `resultset`, …). The registry
+ * (`src/dialects/registry.ts`) maps each id to one of these objects; the core
+ * never names a dialect.
+ */
+export interface Dialect {
+  readonly id: string;
+  /** One line for `--help` and `profiles list`. */
+  readonly title: string;
+  /** `file` dialects take `path`; `remote` ones need `baseUrl` and talk HTTP through `ctx.http`. */
+  readonly kind: 'file' | 'remote';
+
+  /**
+   * Yields every record that satisfies the query, in canonical form, each
+   * validated with `parseCustomer`. An implementer may push conditions down to
+   * the server but must still return exactly what `matches(record, query)`
+   * accepts (use `applyQuery` as the safety net), and must stream: no more
+   * than a page or a batch in memory.
+   */
+  read(ctx: DialectContext, query: ReadQuery): AsyncIterable<Customer>;
+
+  /**
+   * Writes records and yields exactly one result per record, in any order.
+   * One record's failure (validation, a 4xx about that record, a duplicate
+   * email) is a `rejected` result with the reason, never an exception; a
+   * failure of the whole remote side (auth, unreachable) throws RemoteError.
+   * A record must be reported `created`/`updated` only after the target
+   * confirmed it.
+   */
+  write(ctx: DialectContext, records: AsyncIterable<Customer>, options: WriteOptions): AsyncIterable<WriteResult>;
+
+  /**
+   * Looks the record up on the target (by its key as this dialect would write
+   * it, then by email) and returns the target id, or undefined. Used by
+   * `migrate --resume` for records that were in flight when a run died, and by
+   * dry runs. Read-only.
+   */
+  find?(ctx: DialectContext, record: Customer): Promise<string | undefined>;
+
+  /** The number of customers, when the API tells it cheaply (`profiles test`). */
+  count?(ctx: DialectContext): Promise<number | undefined>;
+
+  /**
+   * The record as this dialect would store it: mapped to the wire form and
+   * read back. `diff` compares projections so that a field the target cannot
+   * hold is not reported as a change; `migrate` lists what was dropped.
+   */
+  project?(record: Customer, ctx: Pick<DialectContext, 'profileName' | 'profile'>): Customer;
+
+  /** The wire payload for a record, shown by dry runs (secrets are masked by the caller). */
+  preview?(record: Customer, ctx: Pick<DialectContext, 'profileName' | 'profile'>): unknown;
+
+  /** Adjustments of the HTTP core for this dialect: a rate-limit header to read, a body size cap. */
+  readonly http?: Pick<HttpClientOptions, 'onResponse' | 'maxBodyBytes'>;
+
+  /** The sandbox emulator of this dialect (SPEC section 7); remote dialects have one. */
+  readonly emulator?: EmulatorFactory;
+}
+
+export interface DialectContext {
+  /** The profile name, or the endpoint as typed (`csv:out.csv`, `sandbox:spiffy`). */
+  readonly profileName: string;
+  readonly profile: Profile;
+  /** Remote dialects: the HTTP core configured from the profile. */
+  readonly http: HttpClient;
+  readonly log: Logger;
+  /** Requests a dialect may have in flight at once (`--concurrency`, else the profile's, else 4). */
+  readonly concurrency: number;
+  /** File dialects: options of the file forms. */
+  readonly file: FileOptions;
+}
+
+export interface FileOptions {
+  /** Write CSV cells as they are, without the formula guard. */
+  rawCsv: boolean;
+  /** Accept CSV columns that are not canonical. */
+  ignoreUnknownColumns: boolean;
+  /** For `-`: the stream to read or write instead of a file. */
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+}
+
+export type WriteMode = 'upsert' | 'create' | 'update';
+
+export interface WriteOptions {
+  /** upsert: create or update; create: skip (reject) existing; update: reject missing. */
+  mode: WriteMode;
+}
+
+export type WriteStatus = 'created' | 'updated' | 'unchanged' | 'rejected' | 'failed';
+
+/** One result per written record: a value, not an exception. */
+export interface WriteResult {
+  status: WriteStatus;
+  /** The canonical key of the record that was written. */
+  key: string;
+  /** The id the target gave it, when known. */
+  id?: string;
+  /** Why it was rejected or failed: the server's message, or the local check that refused it. */
+  reason?: string;
+  /** The record as it was handed to `write` (for the rejects file). */
+  record: Customer;
+}
+
+export interface EmulatorFactory {
+  /** Starts the emulator on loopback; resolves once it listens. */
+  start(options: EmulatorOptions): Promise<EmulatorHandle>;
+}

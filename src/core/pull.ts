@@ -1,0 +1,24 @@
+import type { Customer } from './customer.js';
+import type { Dialect, DialectContext } from './dialect.js';
+import type { ReadQuery } from './query.js';
+
+/** Where pulled records go: a CSV/JSONL/JSON writer over stdout or a file. */
+export interface RecordSink {
+  write(record: Customer): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** Streams the source's records matching the query into the sink; returns how many were written. */
+export async function pullRecords(source: { dialect: Dialect; ctx: DialectContext }, query: ReadQuery, sink: RecordSink): Promise<number> {
+  let count = 0;
+  try {
+    for await (const record of source.dialect.read(source.ctx, query)) {
+      await sink.write(record);
+      count += 1;
+      if (query.limit !== undefined && count >= query.limit) break;
+    }
+  } finally {
+    await sink.end();
+  }
+  return count;
+}

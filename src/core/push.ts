@@ -1,0 +1,64 @@
+import type { Customer } from './customer.js';
+import type { Dialect, DialectContext, WriteMode, WriteResult } from './dialect.js';
+import { countResult, emptyCounts, settleCounts, type RunCounts } from './summary.js';
+
+/**
+ * Sends records to a target and counts the outcomes. Rejected and failed
+ * records go to `onProblem` (the rejects file). If the target fails as a
+ * whole, the error is rethrown after the counts are settled, so the caller can
+ * still print a true summary.
+ */
+export interface PushOptions {
+  records: AsyncIterable<Customer>;
+  target: { dialect: Dialect; ctx: DialectContext };
+  mode: WriteMode;
+  onResult?: (result: WriteResult, counts: RunCounts) => void | Promise<void>;
+  onProblem?: (result: WriteResult) => Promise<void>;
+}
+
+export interface PushOutcome {
+  counts: RunCounts;
+  /** Set when the run stopped early; the counts still add up. */
+  error?: unknown;
+}
+
+export async function pushRecords(options: PushOptions): Promise<PushOutcome> {
+  const counts = emptyCounts();
+  async function* counted(): AsyncGenerator<Customer> {
+    for await (const record of options.records) {
+      counts.read += 1;
+      yield record;
+    }
+  }
+  try {
+    for await (const result of options.target.dialect.write(options.target.ctx, counted(), { mode: options.mode })) {
+      countResult(counts, result.status);
+      if (result.status === 'rejected' || result.status === 'failed') await options.onProblem?.(result);
+      await options.onResult?.(result, counts);
+    }
+  } catch (error) {
+    return { counts: settleCounts(counts), error };
+  }
+  return { counts: settleCounts(counts) };
+}
+
+/**
+ * A dry run: every record is mapped and looked up on the target (read-only)
+ * and counted as it would be, and nothing is sent.
+ */
+export async function planRecords(options: Omit<PushOptions, 'onProblem'> & { onPreview?: (record: Customer, payload: unknown) => void; previews: number }): Promise<RunCounts> {
+  const counts = emptyCounts();
+  const { dialect, ctx } = options.target;
+  for await (const record of options.records) {
+    counts.read += 1;
+    if (counts.read <= options.previews) options.onPreview?.(record, dialect.preview ? dialect.preview(record, ctx) : record);
+    const existing = dialect.find ? await dialect.find(ctx, record) : undefined;
+    let status: WriteResult['status'] = existing ? 'updated' : 'created';
+    let reason: string | undefined;
+    if (options.mode === 'create' && existing) [status, reason] = ['rejected', `exists on the target as ${existing}`];
+    if (options.mode === 'update' && !existing) [status, reason] = ['rejected', 'not found on the target'];
+    countResult(counts, status);
+    await options.onResult?.({ status, key: record.key, id: existing, reason, record }, counts);
+  }
+  return counts;
+}

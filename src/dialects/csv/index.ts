@@ -1,0 +1,17 @@
+import type { Dialect } from '../../core/dialect.js';
+import { CsvWriter, readCsv } from '../../io/csv.js';
+import { readFile, writeFile } from '../file-target.js';
+
+/** `csv:PATH`: the canonical record flattened to the columns of SPEC section 3. */
+export const csvDialect: Dialect = {
+  id: 'csv',
+  title: 'CSV file in the canonical columns (csv:PATH, or - for stdin/stdout)',
+  kind: 'file',
+  read: (ctx, query) =>
+    readFile(ctx, query, (input, name) => readCsv(input, { name, ignoreUnknownColumns: ctx.file.ignoreUnknownColumns })),
+  write: (ctx, records) =>
+    writeFile(ctx, records, (output) => {
+      const writer = new CsvWriter(output, { raw: ctx.file.rawCsv });
+      return { write: (record) => writer.write(record), end: () => writer.end() };
+    }),
+};

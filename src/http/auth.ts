@@ -1,0 +1,135 @@
+import { request, type Dispatcher } from 'undici';
+import { z } from 'zod';
+import { ProtocolError, RemoteError, redactUrl, snippet } from '../core/errors.js';
+import { registerSecret } from '../core/secrets.js';
+import type { Auth } from '../profiles/schema.js';
+
+/**
+ * Turns a profile's `auth` into request headers. `oauth2` fetches a token with
+ * the client-credentials grant, caches it until shortly before it expires and
+ * fetches a new one when the API answers `401` ({@link AuthProvider.invalidate}).
+ */
+export interface AuthProvider {
+  headers(): Promise<Record<string, string>>;
+  /** Forget a cached token; true when there was one to refresh (so one more try is worth it). */
+  invalidate(): boolean;
+  /** What to tell the user when the API refuses the credentials. */
+  readonly checkHint: string;
+}
+
+const TokenSchema = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string().optional(),
+  expires_in: z.union([z.number(), z.string().regex(/^\d+$/)]).optional(),
+});
+
+/** Seconds before expiry at which a cached token is treated as expired. */
+const expirySlackSeconds = 30;
+
+export function createAuth(auth: Auth | undefined, profileName: string, dispatcher: Dispatcher, baseUrl: string): AuthProvider {
+  const where = `profile "${profileName}"`;
+  switch (auth?.type) {
+    case undefined:
+    case 'none':
+      return { headers: async () => ({}), invalidate: () => false, checkHint: `${where} has no auth: add one` };
+    case 'bearer':
+      return {
+        headers: async () => ({ authorization: `Bearer ${auth.token}` }),
+        invalidate: () => false,
+        checkHint: `check the token in auth of ${where}`,
+      };
+    case 'basic': {
+      const value = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+      registerSecret(value.slice(6));
+      return { headers: async () => ({ authorization: value }), invalidate: () => false, checkHint: `check auth.username and auth.password of ${where}` };
+    }
+    case 'header':
+      return {
+        headers: async () => ({ [auth.name.toLowerCase()]: auth.value }),
+        invalidate: () => false,
+        checkHint: `check auth.value (sent as ${auth.name}) of ${where}`,
+      };
+    case 'oauth2':
+      return new OAuth2ClientCredentials(auth, where, dispatcher, baseUrl);
+  }
+}
+
+class OAuth2ClientCredentials implements AuthProvider {
+  private token?: { value: string; expiresAt: number };
+  private pending?: Promise<string>;
+  readonly checkHint: string;
+
+  constructor(
+    private readonly auth: Extract<Auth, { type: 'oauth2' }>,
+    private readonly where: string,
+    private readonly dispatcher: Dispatcher,
+    private readonly baseUrl: string,
+  ) {
+    this.checkHint = `check auth.clientId and auth.clientSecret of ${where}`;
+  }
+
+  async headers(): Promise<Record<string, string>> {
+    if (!this.token || Date.now() >= this.token.expiresAt) {
+      // One fetch shared by every concurrent request that finds the token missing.
+      this.pending ??= this.fetchToken().finally(() => {
+        this.pending = undefined;
+      });
+      await this.pending;
+    }
+    return { authorization: `Bearer ${this.token!.value}` };
+  }
+
+  invalidate(): boolean {
+    const had = this.token !== undefined;
+    this.token = undefined;
+    return had;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const url = new URL(this.auth.tokenUrl, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`).toString();
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.auth.clientId, client_secret: this.auth.clientSecret });
+    if (this.auth.scope) form.set('scope', this.auth.scope);
+    let status: number;
+    let text: string;
+    try {
+      const response = await request(url, {
+        method: 'POST',
+        dispatcher: this.dispatcher,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
+      });
+      status = response.statusCode;
+      text = await response.body.text();
+    } catch (error) {
+      throw new RemoteError(`cannot reach the token endpoint ${redactUrl(url)}: ${(error as Error).message}`, {
+        method: 'POST',
+        url: redactUrl(url),
+        hint: `check auth.tokenUrl of ${this.where}`,
+      });
+    }
+    if (status === 400 || status === 401 || status === 403) {
+      throw new RemoteError(`the token endpoint refused the client credentials (${status})`, {
+        method: 'POST',
+        url: redactUrl(url),
+        status,
+        bodySnippet: snippet(text),
+        hint: this.checkHint,
+      });
+    }
+    if (status < 200 || status >= 300) {
+      throw new RemoteError(`the token endpoint answered ${status}`, { method: 'POST', url: redactUrl(url), status, bodySnippet: snippet(text) });
+    }
+    let parsed: z.infer<typeof TokenSchema>;
+    try {
+      parsed = TokenSchema.parse(JSON.parse(text));
+    } catch {
+      throw new ProtocolError(`the token endpoint's answer is not a client-credentials token`, { method: 'POST', url: redactUrl(url), status, bodySnippet: snippet(text) });
+    }
+    registerSecret(parsed.access_token);
+    const lifetime = parsed.expires_in === undefined ? 3600 : Number(parsed.expires_in);
+    this.token = { value: parsed.access_token, expiresAt: Date.now() + Math.max(0, lifetime - Math.min(expirySlackSeconds, lifetime / 10)) * 1000 };
+    return parsed.access_token;
+  }
+}

@@ -1,0 +1,223 @@
+import { Agent, request } from 'undici';
+import type { z } from 'zod';
+import { ProtocolError, RemoteError, redactUrl, snippet } from '../core/errors.js';
+import type { Logger } from '../ui/logger.js';
+import type { Profile } from '../profiles/schema.js';
+import { createAuth, type AuthProvider } from './auth.js';
+import { TokenBucket, sleep } from './rate-limit.js';
+import { backoffDelay, defaultRetryPolicy, isRetryableNetworkError, isRetryableStatus, retryAfterMs, type RetryPolicy } from './retry-policy.js';
+
+/**
+ * The one HTTP core every dialect uses: keep-alive pool, token-bucket rate
+ * limit, timeouts, retries with backoff and jitter, `Retry-After`, auth, and
+ * one line per exchange in `--verbose` logs (SPEC section 6).
+ *
+ * It throws {@link RemoteError} for what stops a run (auth refused, retries
+ * exhausted, unreachable) and hands every other answer back, so that a dialect
+ * can turn a `404` or `422` into a per-record outcome.
+ */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Relative to the profile's baseUrl, or absolute. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined | Array<string | number>>;
+  headers?: Record<string, string>;
+  /** Sent as JSON with `content-type: application/json`. */
+  json?: unknown;
+  /** Sent as is; set `content-type` in headers. */
+  body?: string;
+  /**
+   * May a 5xx or a broken connection be retried? Defaults to true for GET,
+   * PUT, PATCH and DELETE; a create (POST) is retried only when the caller
+   * says it is safe (an upsert, or a search).
+   */
+  idempotent?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** `METHOD URL` with no credentials, for messages. */
+  label: string;
+}
+
+export interface HttpClientOptions {
+  profileName: string;
+  baseUrl: string;
+  auth?: Profile['auth'];
+  rateLimit?: Profile['rateLimit'];
+  timeoutMs?: number;
+  retries?: number;
+  /** Connections kept open to the host. */
+  connections?: number;
+  /** Bodies larger than this end the run (a protocol error), so a hostile answer cannot eat memory. */
+  maxBodyBytes?: number;
+  retryPolicy?: Partial<RetryPolicy>;
+  log: Logger;
+  /** Called with every answer, e.g. to read a server's own rate-limit header. */
+  onResponse?: (response: HttpResponse, client: HttpClient) => void;
+}
+
+export class HttpClient {
+  readonly bucket?: TokenBucket;
+  private readonly agent: Agent;
+  private readonly auth: AuthProvider;
+  private readonly policy: RetryPolicy;
+  private readonly baseUrl: string;
+  /** Exchanges made, for benchmarks and summaries. */
+  requestCount = 0;
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
+    this.agent = new Agent({ connections: options.connections ?? 8, keepAliveTimeout: 10_000, pipelining: 1 });
+    this.auth = createAuth(options.auth, options.profileName, this.agent, this.baseUrl);
+    this.policy = { ...defaultRetryPolicy, ...options.retryPolicy, retries: options.retries ?? options.retryPolicy?.retries ?? defaultRetryPolicy.retries };
+    if (options.rateLimit) this.bucket = new TokenBucket(options.rateLimit.perSecond, options.rateLimit.burst);
+  }
+
+  url(path: string, query?: HttpRequest['query']): string {
+    const url = new URL(path.replace(/^\//, ''), this.baseUrl);
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, String(item));
+      else url.searchParams.set(name, String(value));
+    }
+    return url.toString();
+  }
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const url = this.url(req.path, req.query);
+    const label = `${req.method} ${redactUrl(url)}`;
+    const idempotent = req.idempotent ?? req.method !== 'POST';
+    let body = req.body;
+    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] = 'application/json; charset=utf-8';
+    }
+    let authRefreshed = false;
+    for (let attempt = 0; ; attempt += 1) {
+      if (this.bucket) await this.bucket.take();
+      const started = performance.now();
+      let response: HttpResponse;
+      try {
+        const authHeaders = await this.auth.headers();
+        const answer = await request(url, {
+          method: req.method,
+          dispatcher: this.agent,
+          headers: { ...headers, ...authHeaders },
+          body,
+          headersTimeout: this.options.timeoutMs ?? 30_000,
+          bodyTimeout: this.options.timeoutMs ?? 30_000,
+        });
+        this.requestCount += 1;
+        const text = await this.readBody(answer.body, label);
+        response = { status: answer.statusCode, headers: answer.headers, text, label };
+      } catch (error) {
+        if (error instanceof RemoteError) throw error;
+        this.log(label, 'ERR', started, attempt);
+        if (idempotent && isRetryableNetworkError(error) && attempt < this.policy.retries) {
+          await sleep(backoffDelay(this.policy, attempt + 1));
+          continue;
+        }
+        throw new RemoteError(`${label} failed: ${(error as Error).message}`, {
+          method: req.method,
+          url: redactUrl(url),
+          hint: `check that ${this.options.baseUrl} (baseUrl of profile "${this.options.profileName}") is reachable`,
+        });
+      }
+      this.log(label, String(response.status), started, attempt);
+      this.options.onResponse?.(response, this);
+
+      if (response.status === 401 && !authRefreshed && this.auth.invalidate()) {
+        authRefreshed = true;
+        attempt -= 1;
+        continue;
+      }
+      if (response.status === 401 || response.status === 403) {
+        throw new RemoteError(`${label} was refused: ${response.status} ${response.status === 401 ? 'unauthorized' : 'forbidden'}`, {
+          method: req.method,
+          url: redactUrl(url),
+          status: response.status,
+          bodySnippet: snippet(response.text),
+          hint: this.auth.checkHint,
+        });
+      }
+      if (isRetryableStatus(response.status)) {
+        const retryable = response.status === 429 || idempotent;
+        if (retryable && attempt < this.policy.retries) {
+          const wait = response.status === 429
+            ? retryAfterMs(response.headers['retry-after']) ?? backoffDelay(this.policy, attempt + 1)
+            : backoffDelay(this.policy, attempt + 1);
+          if (response.status === 429 && this.bucket) this.bucket.pauseUntil(Date.now() + wait);
+          await sleep(wait);
+          continue;
+        }
+        throw new RemoteError(`${label} answered ${response.status}${retryable ? ` after ${attempt + 1} tries` : ''}`, {
+          method: req.method,
+          url: redactUrl(url),
+          status: response.status,
+          bodySnippet: snippet(response.text),
+          hint: response.status === 429 ? `lower rateLimit.perSecond of profile "${this.options.profileName}"` : 'the service may be down: try again later',
+        });
+      }
+      return response;
+    }
+  }
+
+  /** Sends and reads a JSON answer validated by a zod schema; anything else from a 2xx is a protocol error. */
+  async json<S extends z.ZodType>(req: HttpRequest, schema: S): Promise<{ status: number; data: z.infer<S>; response: HttpResponse }> {
+    const response = await this.send(req);
+    return { status: response.status, data: parseJsonBody(response, schema), response };
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+
+  private async readBody(body: AsyncIterable<Buffer> & { destroy(): unknown }, label: string): Promise<string> {
+    const max = this.options.maxBodyBytes ?? 64 * 1024 * 1024;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > max) {
+        body.destroy();
+        throw new ProtocolError(`${label}: the answer is larger than ${Math.round(max / 1024 / 1024)} MB; stopped reading it`, {
+          url: label,
+          hint: 'the server sent an unexpectedly large answer: check the baseUrl, or lower pageSize',
+        });
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private log(label: string, status: string, started: number, attempt: number): void {
+    const ms = Math.round(performance.now() - started);
+    this.options.log.verbose(`${label} ${status} ${ms}ms${attempt > 0 ? ` retry ${attempt}` : ''}`);
+  }
+}
+
+/** JSON.parse + zod for a 2xx answer, raising a protocol error that names the request and the first problem. */
+export function parseJsonBody<S extends z.ZodType>(response: HttpResponse, schema: S): z.infer<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(response.text);
+  } catch (error) {
+    throw new ProtocolError(`${response.label} answered ${response.status} with a body that is not JSON: ${(error as Error).message}`, {
+      status: response.status,
+      bodySnippet: snippet(response.text),
+    });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ProtocolError(
+      `${response.label} answered ${response.status} with an unexpected body: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      { status: response.status, bodySnippet: snippet(response.text) },
+    );
+  }
+  return parsed.data;
+}

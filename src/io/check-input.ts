@@ -1,0 +1,49 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FileOptions } from '../core/dialect.js';
+import { readCsv } from './csv.js';
+import { readJsonl } from './jsonl.js';
+import { openInput } from './streams.js';
+
+/**
+ * Reads a whole input file once before anything is sent, so that a malformed
+ * line ends the run with exit 2 and nothing sent. Stdin is first spooled to a
+ * temporary file, which is what lets it be read twice. Memory stays flat:
+ * records are counted, not kept.
+ */
+export interface CheckedInput {
+  /** A file path that can be read again. */
+  path: string;
+  /** For messages: the path, or "stdin". */
+  label: string;
+  count: number;
+  cleanup(): Promise<void>;
+}
+
+export async function checkInput(options: { path: string; format: 'csv' | 'jsonl'; file: FileOptions; stdin?: NodeJS.ReadableStream }): Promise<CheckedInput> {
+  let path = options.path;
+  let cleanup = async (): Promise<void> => undefined;
+  const label = path === '-' ? 'stdin' : path;
+  if (path === '-') {
+    const dir = await mkdtemp(join(tmpdir(), 'custsync-stdin-'));
+    path = join(dir, `stdin.${options.format}`);
+    await pipeline(options.stdin ?? process.stdin, createWriteStream(path));
+    cleanup = () => rm(dir, { recursive: true, force: true });
+  }
+  try {
+    const input = await openInput(path, 'input file');
+    const records = options.format === 'jsonl' ? readJsonl(input, label) : readCsv(input, { name: label, ignoreUnknownColumns: options.file.ignoreUnknownColumns });
+    let count = 0;
+    for await (const record of records) {
+      void record;
+      count += 1;
+    }
+    return { path, label, count, cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,216 @@
+import { AddressSchema, parseCustomer, type Address, type AddressDraft, type AddressKind, type Customer, type CustomerDraft } from '../core/customer.js';
+import { UserError } from '../core/errors.js';
+import { z } from 'zod';
+
+/**
+ * The canonical record flattened to CSV columns and back (SPEC section 3).
+ * Pure: no I/O. Empty cell = absent; groups `;`-joined; the non-default
+ * addresses as a JSON array in `more_addresses`; `custom` as a JSON object.
+ */
+
+type Scalar = 'text' | 'number' | 'boolean';
+
+const customerColumns: Array<[column: string, field: keyof Customer, type: Scalar]> = [
+  ['key', 'key', 'text'],
+  ['email', 'email', 'text'],
+  ['title', 'title', 'text'],
+  ['first_name', 'firstName', 'text'],
+  ['middle_name', 'middleName', 'text'],
+  ['last_name', 'lastName', 'text'],
+  ['company', 'company', 'text'],
+  ['phone', 'phone', 'text'],
+  ['mobile', 'mobile', 'text'],
+  ['alt_phone', 'altPhone', 'text'],
+  ['date_of_birth', 'dateOfBirth', 'text'],
+  ['gender', 'gender', 'text'],
+  ['language', 'language', 'text'],
+];
+const customerColumnsAfterGroups: Array<[string, keyof Customer, Scalar]> = [
+  ['marketing_opt_in', 'marketingOptIn', 'boolean'],
+  ['status', 'status', 'text'],
+  ['discount_percent', 'discountPercent', 'number'],
+  ['wholesale', 'wholesale', 'boolean'],
+  ['credit', 'credit', 'number'],
+  ['total_spent', 'totalSpent', 'number'],
+  ['orders_count', 'ordersCount', 'number'],
+  ['note', 'note', 'text'],
+  ['external_id', 'externalId', 'text'],
+  ['created_at', 'createdAt', 'text'],
+  ['updated_at', 'updatedAt', 'text'],
+];
+const addressColumns: Array<[suffix: string, field: keyof Address | 'line1' | 'line2' | 'line3']> = [
+  ['name', 'name'],
+  ['company', 'company'],
+  ['first_name', 'firstName'],
+  ['last_name', 'lastName'],
+  ['line1', 'line1'],
+  ['line2', 'line2'],
+  ['line3', 'line3'],
+  ['city', 'city'],
+  ['region', 'region'],
+  ['region_code', 'regionCode'],
+  ['postcode', 'postcode'],
+  ['country', 'country'],
+  ['country_code', 'countryCode'],
+  ['phone', 'phone'],
+];
+
+export const csvColumns: readonly string[] = [
+  ...customerColumns.map(([c]) => c),
+  'groups',
+  ...customerColumnsAfterGroups.map(([c]) => c),
+  ...addressColumns.map(([s]) => `billing_${s}`),
+  ...addressColumns.map(([s]) => `shipping_${s}`),
+  'more_addresses',
+  'custom',
+];
+
+export type CsvRow = Record<string, string>;
+
+function cell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return String(value);
+}
+
+/** The third line cell holds every line from the third on, joined by newlines, so no line is lost. */
+function flattenAddress(row: CsvRow, kind: AddressKind, address: Address | undefined): void {
+  for (const [suffix, field] of addressColumns) {
+    let value: unknown;
+    if (!address) value = undefined;
+    else if (field === 'line1') value = address.lines[0];
+    else if (field === 'line2') value = address.lines[1];
+    else if (field === 'line3') value = address.lines.length > 2 ? address.lines.slice(2).join('\n') : undefined;
+    else value = address[field];
+    row[`${kind}_${suffix}`] = cell(value);
+  }
+}
+
+export function customerToRow(customer: Customer): CsvRow {
+  const row: CsvRow = {};
+  for (const [column, field] of customerColumns) row[column] = cell(customer[field]);
+  row.groups = customer.groups.join(';');
+  for (const [column, field] of customerColumnsAfterGroups) row[column] = cell(customer[field]);
+  const billing = customer.addresses.find((a) => a.kind === 'billing' && a.isDefault);
+  const shipping = customer.addresses.find((a) => a.kind === 'shipping' && a.isDefault);
+  flattenAddress(row, 'billing', billing);
+  flattenAddress(row, 'shipping', shipping);
+  const more = customer.addresses.filter((a) => a !== billing && a !== shipping);
+  row.more_addresses = more.length ? JSON.stringify(more) : '';
+  row.custom = Object.keys(customer.custom).length ? JSON.stringify(customer.custom) : '';
+  return row;
+}
+
+/** A cell that cannot be read; the reader adds the line number. */
+export class CellError extends Error {
+  constructor(readonly column: string, message: string) {
+    super(message);
+  }
+}
+
+function parseScalar(column: string, value: string, type: Scalar): string | number | boolean | undefined {
+  if (value.trim() === '') return undefined;
+  if (type === 'text') return value;
+  if (type === 'number') {
+    const n = Number(value);
+    if (Number.isNaN(n)) throw new CellError(column, `"${value}" is not a number`);
+    return n;
+  }
+  const lower = value.trim().toLowerCase();
+  if (['true', 'yes', '1', 'y'].includes(lower)) return true;
+  if (['false', 'no', '0', 'n'].includes(lower)) return false;
+  throw new CellError(column, `"${value}" is not true or false`);
+}
+
+function unflattenAddress(row: CsvRow, kind: AddressKind): AddressDraft | undefined {
+  const draft: Record<string, unknown> = { kind, isDefault: true };
+  const lineCells = ['', '', ''];
+  let any = false;
+  for (const [suffix, field] of addressColumns) {
+    const value = row[`${kind}_${suffix}`] ?? '';
+    if (value === '') continue;
+    any = true;
+    if (field === 'line1') lineCells[0] = value;
+    else if (field === 'line2') lineCells[1] = value;
+    else if (field === 'line3') lineCells[2] = value;
+    else draft[field] = value;
+  }
+  if (!any) return undefined;
+  draft.lines = [lineCells[0], lineCells[1], ...lineCells[2].split('\n')];
+  return draft as AddressDraft;
+}
+
+const MoreAddressesSchema = z.array(AddressSchema);
+const CustomSchema = z.record(z.string(), z.string());
+
+function parseJsonCell<S extends z.ZodType>(column: string, value: string, schema: S, what: string): z.infer<S> | undefined {
+  if (value.trim() === '') return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    throw new CellError(column, `is not valid JSON (${what})`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CellError(column, `${issue.path.join('.') || what}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** A CSV row (already unguarded) to a canonical customer; bad cells throw CellError naming the column. */
+export function rowToCustomer(row: CsvRow): Customer {
+  const draft: Record<string, unknown> = {};
+  for (const [column, field, type] of [...customerColumns, ...customerColumnsAfterGroups]) {
+    const value = parseScalar(column, row[column] ?? '', type);
+    if (value !== undefined) draft[field] = value;
+  }
+  draft.groups = (row.groups ?? '').split(';');
+  const addresses: AddressDraft[] = [];
+  const billing = unflattenAddress(row, 'billing');
+  const shipping = unflattenAddress(row, 'shipping');
+  if (billing) addresses.push(billing);
+  if (shipping) addresses.push(shipping);
+  addresses.push(...(parseJsonCell('more_addresses', row.more_addresses ?? '', MoreAddressesSchema, 'a JSON array of addresses') ?? []));
+  draft.addresses = addresses;
+  draft.custom = parseJsonCell('custom', row.custom ?? '', CustomSchema, 'a JSON object of strings') ?? {};
+  return safeCustomer(draft as CustomerDraft);
+}
+
+function safeCustomer(draft: CustomerDraft): Customer {
+  try {
+    return parseCustomer(draft);
+  } catch (error) {
+    if (error instanceof z.ZodError) {
+      const issue = error.issues[0];
+      const field = String(issue.path[0] ?? '');
+      const column = columnOf(field);
+      throw new CellError(column, issue.message);
+    }
+    throw error;
+  }
+}
+
+/** The CSV column that holds a canonical field, for messages. */
+export function columnOf(field: string): string {
+  const found = [...customerColumns, ...customerColumnsAfterGroups].find(([, f]) => f === field);
+  if (found) return found[0];
+  if (field === 'addresses') return 'more_addresses';
+  return field;
+}
+
+/** Columns accepted on input and ignored: `reason` of a rejects file, so it can be pushed again. */
+const ignoredColumns = ['reason'];
+
+export function assertKnownColumns(header: string[], ignoreUnknown: boolean): void {
+  if (ignoreUnknown) return;
+  const unknown = header.filter((column) => !csvColumns.includes(column) && !ignoredColumns.includes(column));
+  if (unknown.length > 0) {
+    throw new UserError(
+      `unknown CSV column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `"${c}"`).join(', ')}`,
+      'rename it to a canonical column (see README, "CSV columns"), or pass --ignore-unknown-columns',
+    );
+  }
+  if (!header.includes('key')) throw new UserError('the CSV has no "key" column', 'every record needs its key: the source system\'s primary key');
+}
+

@@ -1,0 +1,103 @@
+import { parse, CsvError } from 'csv-parse';
+import { stringify } from 'csv-stringify';
+import { once } from 'node:events';
+import type { Customer } from '../core/customer.js';
+import { UserError } from '../core/errors.js';
+import { assertKnownColumns, CellError, csvColumns, customerToRow, rowToCustomer, type CsvRow } from './csv-columns.js';
+import { guardCell, unguardCell } from './formula.js';
+
+/** Streaming CSV of canonical customers (SPEC section 3). */
+
+export interface CsvReadOptions {
+  /** Shown in messages: the file name, or "stdin". */
+  name: string;
+  ignoreUnknownColumns?: boolean;
+}
+
+/** Reads canonical customers from a CSV stream; a bad line is a UserError naming the line and the column. */
+export async function* readCsv(input: NodeJS.ReadableStream, options: CsvReadOptions): AsyncGenerator<Customer> {
+  const parser = parse({ bom: true, relax_column_count: false, skip_empty_lines: true, info: true });
+  input.on('error', (error) => parser.destroy(error));
+  input.pipe(parser);
+  let header: string[] | undefined;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!header) {
+        header = record.map((h) => h.trim());
+        assertKnownColumns(header, options.ignoreUnknownColumns ?? false);
+        continue;
+      }
+      const row: CsvRow = {};
+      header.forEach((column, i) => {
+        row[column] = unguardCell(record[i] ?? '');
+      });
+      try {
+        yield rowToCustomer(row);
+      } catch (error) {
+        if (error instanceof CellError) {
+          throw new UserError(`${options.name}: line ${info.lines}, column ${error.column}: ${error.message}`, 'fix the cell and run again');
+        }
+        throw error;
+      }
+    }
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const { lines, column } = error as CsvError & { lines?: number; column?: number | string };
+      const where = [lines !== undefined ? `line ${lines}` : undefined, column !== undefined ? `column ${typeof column === 'number' ? column + 1 : column}` : undefined]
+        .filter(Boolean)
+        .join(', ');
+      throw new UserError(`${options.name} is not valid CSV${where ? ` at ${where}` : ''}: ${error.message.replace(/^Invalid [^:]*: /, '')}`);
+    }
+    throw error;
+  } finally {
+    parser.destroy();
+  }
+}
+
+export interface CsvWriteOptions {
+  /** Leave cells as they are instead of guarding spreadsheet formulas. */
+  raw?: boolean;
+  /** Columns placed before the canonical ones (e.g. `reason` for rejects). */
+  leading?: string[];
+  /** Only these canonical columns, in this order (`--fields`). */
+  columns?: string[];
+}
+
+/** A CSV writer over a stream, with backpressure. Write the header with the first row. */
+export class CsvWriter {
+  private readonly stringifier;
+  private readonly columns: string[];
+
+  constructor(private readonly output: NodeJS.WritableStream, private readonly options: CsvWriteOptions = {}) {
+    this.columns = [...(options.leading ?? []), ...(options.columns ?? csvColumns)];
+    this.stringifier = stringify({ header: true, columns: this.columns, eof: true, record_delimiter: 'unix' });
+    this.stringifier.pipe(output, { end: false });
+  }
+
+  async write(customer: Customer, leading: Record<string, string> = {}): Promise<void> {
+    const row: CsvRow = { ...leading, ...customerToRow(customer) };
+    const cells = this.columns.map((column) => {
+      const value = row[column] ?? '';
+      return this.options.raw ? value : guardCell(value);
+    });
+    if (!this.stringifier.write(cells)) await once(this.stringifier, 'drain');
+  }
+
+  /** Flushes; writes the header even when there were no rows. */
+  async end(): Promise<void> {
+    const done = once(this.stringifier, 'end');
+    this.stringifier.end();
+    await done;
+  }
+}
+
+export async function writeCsv(records: AsyncIterable<Customer>, output: NodeJS.WritableStream, options: CsvWriteOptions = {}): Promise<number> {
+  const writer = new CsvWriter(output, options);
+  let count = 0;
+  for await (const record of records) {
+    await writer.write(record);
+    count += 1;
+  }
+  await writer.end();
+  return count;
+}

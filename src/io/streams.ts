@@ -1,0 +1,46 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { UserError } from '../core/errors.js';
+
+/**
+ * Opening the files a user names, with errors that say which file and why,
+ * and writing with backpressure so memory stays flat.
+ */
+export async function openInput(path: string, what = 'input file'): Promise<NodeJS.ReadableStream> {
+  const stream = createReadStream(path);
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    throw fileError(path, what, error);
+  }
+  return stream;
+}
+
+export async function openOutput(path: string, what = 'output file'): Promise<NodeJS.WritableStream & { close?: () => void }> {
+  const stream = createWriteStream(path);
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    throw fileError(path, what, error);
+  }
+  return stream;
+}
+
+export function fileError(path: string, what: string, error: unknown): UserError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not accessible (permission denied)' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
+  return new UserError(`${what} ${path} ${reason}`);
+}
+
+/** Writes a chunk and waits for `drain` when the stream asks for it. */
+export async function writeChunk(stream: NodeJS.WritableStream, chunk: string): Promise<void> {
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}
+
+/** Ends a file stream and waits until it is flushed; stdout is left open. */
+export async function finish(stream: NodeJS.WritableStream): Promise<void> {
+  if (stream === process.stdout || stream === process.stderr) return;
+  stream.end();
+  await once(stream, 'finish');
+}
