@@ -32,6 +32,14 @@ export interface HttpRequest {
    * says it is safe (an upsert, or a search).
    */
   idempotent?: boolean;
+  /**
+   * For a non-idempotent request (a create): called before it is tried again
+   * after a 5xx or a broken connection, to check the target for what the
+   * failed attempt may have done. Return a response to use as the answer (the
+   * record is there), or undefined to send the request again. Without it such
+   * a request is not retried (SPEC section 6).
+   */
+  recover?: () => Promise<HttpResponse | undefined>;
 }
 
 export interface HttpResponse {
@@ -90,6 +98,7 @@ export class HttpClient {
     const url = this.url(req.path, req.query);
     const label = `${req.method} ${redactUrl(url)}`;
     const idempotent = req.idempotent ?? req.method !== 'POST';
+    const retriable = idempotent || req.recover !== undefined;
     let body = req.body;
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     if (req.json !== undefined) {
@@ -117,8 +126,12 @@ export class HttpClient {
       } catch (error) {
         if (error instanceof RemoteError) throw error;
         this.log(label, 'ERR', started, attempt);
-        if (idempotent && isRetryableNetworkError(error) && attempt < this.policy.retries) {
+        if (retriable && isRetryableNetworkError(error) && attempt < this.policy.retries) {
           await sleep(backoffDelay(this.policy, attempt + 1));
+          if (!idempotent) {
+            const recovered = await req.recover!();
+            if (recovered) return recovered;
+          }
           continue;
         }
         throw new RemoteError(`${label} failed: ${(error as Error).message}`, {
@@ -145,13 +158,18 @@ export class HttpClient {
         });
       }
       if (isRetryableStatus(response.status)) {
-        const retryable = response.status === 429 || idempotent;
+        // A 429 was refused before any work was done, so even a create may be sent again.
+        const retryable = response.status === 429 || retriable;
         if (retryable && attempt < this.policy.retries) {
           const wait = response.status === 429
             ? retryAfterMs(response.headers['retry-after']) ?? backoffDelay(this.policy, attempt + 1)
             : backoffDelay(this.policy, attempt + 1);
           if (response.status === 429 && this.bucket) this.bucket.pauseUntil(Date.now() + wait);
           await sleep(wait);
+          if (response.status !== 429 && !idempotent) {
+            const recovered = await req.recover!();
+            if (recovered) return recovered;
+          }
           continue;
         }
         throw new RemoteError(`${label} answered ${response.status}${retryable ? ` after ${attempt + 1} tries` : ''}`, {
