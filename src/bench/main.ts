@@ -1,0 +1,19 @@
+import { benchFileForms } from './file-forms.js';
+
+/**
+ * `npm run bench`: figures, not assertions. Targets: CSV → canonical → JSONL
+ * within 2× of the bare csv-parse → csv-stringify floor; peak RSS flat (under
+ * 300 MB) as the file grows.
+ */
+const sizes = (process.env.BENCH_SIZES ?? '50000,200000').split(',').map(Number);
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+console.log('CSV → canonical → JSONL vs bare csv-parse → csv-stringify');
+for (const size of sizes) {
+  const f = await benchFileForms(size);
+  console.log(
+    `  ${fmt(f.records)} records (${f.megabytes.toFixed(1)} MB): canonical ${fmt(f.canonicalPerSecond)} rec/s, bare ${fmt(f.barePerSecond)} rec/s, ` +
+      `ratio ${f.ratio.toFixed(2)}× (target ≤ 2×), peak RSS ${f.peakRssMb.toFixed(0)} MB (target < 300 MB)`,
+  );
+}
