@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { hasBearer, startEmulatorServer, type EmulatorServer } from '../../src/emulator/server.js';
+import { generateCustomer, generateCustomers } from '../../src/emulator/generator.js';
+
+const running: EmulatorServer[] = [];
+afterEach(async () => {
+  for (const server of running.splice(0)) await server.close();
+});
+
+async function start(options: Partial<Parameters<typeof startEmulatorServer>[0]> = {}) {
+  const server = await startEmulatorServer({
+    name: 'test',
+    routes: [
+      { method: 'GET', path: '/items/:id.json', handler: (req) => ({ status: 200, body: { id: req.params.id, q: req.query.get('q') } }) },
+      { method: 'POST', path: '/items', handler: (req) => ({ status: 201, body: JSON.parse(req.body) }) },
+      { method: 'POST', path: '/token', public: true, handler: () => ({ status: 200, body: { access_token: 't' } }) },
+    ],
+    authorize: (req) => (hasBearer(req, 'good') ? undefined : { status: 401, body: { error: 'unauthorized' } }),
+    ...options,
+  });
+  running.push(server);
+  return server;
+}
+
+const get = (url: string, token = 'good') => fetch(url, { headers: { authorization: `Bearer ${token}` } });
+
+describe('emulator server toolkit', () => {
+  it('routes with URL-decoded params and answers on loopback', async () => {
+    const server = await start();
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const answer = await get(`${server.url}/items/a%40b.json?q=x`);
+    expect(await answer.json()).toEqual({ id: 'a@b', q: 'x' });
+  });
+
+  it('checks auth, except on public routes, and counts refusals', async () => {
+    const server = await start();
+    expect((await get(`${server.url}/items/1.json`, 'bad')).status).toBe(401);
+    expect((await fetch(`${server.url}/token`, { method: 'POST' })).status).toBe(200);
+    expect(server.stats().unauthorized).toBe(1);
+  });
+
+  it('answers unknown routes 404', async () => {
+    const server = await start();
+    expect((await get(`${server.url}/nothing`)).status).toBe(404);
+  });
+
+  it('injects 429 (with Retry-After) and 503 at the fail rate, and counts them apart from writes', async () => {
+    const server = await start({ failRate: 1, retryAfterSeconds: 2 });
+    const statuses = new Set<number>();
+    for (let i = 0; i < 12; i += 1) {
+      const answer = await fetch(`${server.url}/items`, { method: 'POST', headers: { authorization: 'Bearer good' }, body: '{}' });
+      statuses.add(answer.status);
+      if (answer.status === 429) expect(answer.headers.get('retry-after')).toBe('2');
+    }
+    expect([...statuses].sort()).toEqual([429, 503]);
+    const stats = await (await fetch(`${server.url}/__sandbox/stats`)).json();
+    expect(stats).toMatchObject({ requests: 12, writes: 0, injectedFailures: 12, byMethod: { POST: 12 } });
+  });
+
+  it('adds latency to every answer', async () => {
+    const server = await start({ latencyMs: 150 });
+    const started = Date.now();
+    await get(`${server.url}/items/1.json`);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+});
+
+describe('customer generator', () => {
+  it('is deterministic for a seed, and record i does not depend on the count', () => {
+    const a = [...generateCustomers(30, 5)];
+    const b = [...generateCustomers(30, 5)];
+    expect(a).toEqual(b);
+    expect(generateCustomer(29, 5)).toEqual(a[29]);
+    expect([...generateCustomers(3, 6)]).not.toEqual(a.slice(0, 3));
+  });
+
+  it('produces the awkward data a migration meets', () => {
+    const base = [...generateCustomers(400, 1)];
+    const text = JSON.stringify(base);
+    expect(new Set(base.map((c) => c.email)).size).toBe(400);
+    expect(new Set(base.flatMap((c) => c.addresses.map((a) => a.countryCode))).size).toBeGreaterThanOrEqual(5);
+    expect(base.some((c) => c.lastName?.includes("'"))).toBe(true);
+    expect(base.some((c) => c.note?.includes('\n'))).toBe(true);
+    expect(base.some((c) => c.note?.includes('"') && c.note.includes(','))).toBe(true);
+    expect(text).toMatch(/[ÄÖÜäöüéèłżś]/);
+    expect(base.some((c) => c.addresses.some((a) => a.kind === 'shipping'))).toBe(true);
+    expect(base.some((c) => c.groups.length > 0)).toBe(true);
+  });
+});
