@@ -62,31 +62,32 @@ export async function resolveEndpoint(spec: string, options: ResolveOptions): Pr
 }
 
 function fileEndpoint(label: string, dialect: Dialect, path: string, options: ResolveOptions, profile?: Profile): Endpoint {
-  const ctx = context(label, { ...(profile ?? { dialect: dialect.id }), path }, dialect, options);
-  return { label, dialect, ctx, close: async () => undefined };
+  const { ctx, closeHttp } = context(label, { ...(profile ?? { dialect: dialect.id }), path }, dialect, options);
+  return { label, dialect, ctx, close: closeHttp };
 }
 
 function remoteEndpoint(label: string, dialect: Dialect, raw: Profile, options: ResolveOptions, emulator?: EmulatorHandle): Endpoint {
   if (dialect.kind !== 'remote') throw new UserError(`profile "${label}" uses dialect ${dialect.id}, which is a file form`);
   const profile = emulator ? parseProfile(label, raw) : raw;
   if (!profile.baseUrl) throw new UserError(`profile "${label}": baseUrl is missing`, `dialect ${dialect.id} needs the API's https:// address`);
-  const ctx = context(label, profile, dialect, options);
+  const { ctx, closeHttp } = context(label, profile, dialect, options);
   return {
     label,
     dialect,
     ctx,
     emulator,
     async close() {
-      await ctx.http.close().catch(() => undefined);
+      await closeHttp();
       await emulator?.close();
     },
   };
 }
 
-function context(label: string, profile: Profile, dialect: Dialect, options: ResolveOptions): DialectContext {
+/** The dialect's context; its HTTP client is made on first use, so file dialects never open one. */
+function context(label: string, profile: Profile, dialect: Dialect, options: ResolveOptions): { ctx: DialectContext; closeHttp: () => Promise<void> } {
   let http: HttpClient | undefined;
   const concurrency = options.concurrency ?? profile.concurrency ?? 4;
-  return {
+  const ctx: DialectContext = {
     profileName: label,
     profile,
     log: options.log,
@@ -107,4 +108,5 @@ function context(label: string, profile: Profile, dialect: Dialect, options: Res
       return http;
     },
   };
+  return { ctx, closeHttp: async () => http?.close().catch(() => undefined) };
 }
