@@ -54,6 +54,11 @@ Exit codes: 0 done; 1 done but records were rejected (diff --exit-code: differen
 /** Runs the CLI and returns the exit code; the one place errors become exit codes (SPEC section 1). */
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
+  // `custsync pull … | head`: the reader went away; that is the end of the output, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   process.exitCode = 0;
   try {
     await buildProgram().parseAsync(argv);

@@ -94,10 +94,12 @@ function clean(value: string | undefined): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
-function cleanObject<T extends object>(input: T): T {
+/** A copy with strings trimmed and empty values dropped; `skip` names fields the caller handles itself. */
+function cleanObject<T extends object>(input: T, skip?: ReadonlySet<string>): T {
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(input)) {
-    if (value === undefined || value === null) continue;
+  for (const name in input) {
+    const value: unknown = input[name];
+    if (value === undefined || value === null || skip?.has(name)) continue;
     if (typeof value === 'string') {
       const text = clean(value);
       if (text !== undefined) out[name] = text;
@@ -110,13 +112,17 @@ function cleanObject<T extends object>(input: T): T {
   return out as T;
 }
 
+const addressOwnFields: ReadonlySet<string> = new Set(['kind', 'isDefault', 'lines']);
+const customerOwnFields: ReadonlySet<string> = new Set(['addresses', 'groups', 'custom', 'source']);
+
 function normaliseAddress(draft: AddressDraft): Address {
   const lines = (draft.lines ?? []).map((line) => clean(line) ?? '');
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const base = cleanObject({ ...draft, lines: undefined, isDefault: undefined });
-  delete (base as Record<string, unknown>).lines;
-  delete (base as Record<string, unknown>).isDefault;
-  return { ...base, kind: draft.kind, isDefault: draft.isDefault === true, lines } as Address;
+  const address = cleanObject(draft, addressOwnFields) as Address;
+  address.kind = draft.kind;
+  address.isDefault = draft.isDefault === true;
+  address.lines = lines;
+  return address;
 }
 
 /** Exactly one default per kind when any address of that kind exists: the first flagged one wins, else the first. */
@@ -136,7 +142,7 @@ function settleDefaults(addresses: Address[]): Address[] {
  * The email keeps its original case; use {@link emailKey} to match.
  */
 export function normaliseCustomer(draft: CustomerDraft): Customer {
-  const base = cleanObject({ ...draft, addresses: undefined, groups: undefined, custom: undefined, source: undefined });
+  const base = cleanObject(draft, customerOwnFields);
   const groups: string[] = [];
   for (const group of draft.groups ?? []) {
     const text = clean(group);

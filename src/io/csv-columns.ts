@@ -55,6 +55,12 @@ const addressColumns: Array<[suffix: string, field: keyof Address | 'line1' | 'l
   ['phone', 'phone'],
 ];
 
+/** Column names per address kind, computed once: this runs for every row. */
+const addressColumnNames: Record<AddressKind, Array<[column: string, field: (typeof addressColumns)[number][1]]>> = {
+  billing: addressColumns.map(([suffix, field]) => [`billing_${suffix}`, field]),
+  shipping: addressColumns.map(([suffix, field]) => [`shipping_${suffix}`, field]),
+};
+
 export const csvColumns: readonly string[] = [
   ...customerColumns.map(([c]) => c),
   'groups',
@@ -74,14 +80,14 @@ function cell(value: unknown): string {
 
 /** The third line cell holds every line from the third on, joined by newlines, so no line is lost. */
 function flattenAddress(row: CsvRow, kind: AddressKind, address: Address | undefined): void {
-  for (const [suffix, field] of addressColumns) {
+  for (const [column, field] of addressColumnNames[kind]) {
     let value: unknown;
     if (!address) value = undefined;
     else if (field === 'line1') value = address.lines[0];
     else if (field === 'line2') value = address.lines[1];
     else if (field === 'line3') value = address.lines.length > 2 ? address.lines.slice(2).join('\n') : undefined;
     else value = address[field];
-    row[`${kind}_${suffix}`] = cell(value);
+    row[column] = cell(value);
   }
 }
 
@@ -125,8 +131,8 @@ function unflattenAddress(row: CsvRow, kind: AddressKind): AddressDraft | undefi
   const draft: Record<string, unknown> = { kind, isDefault: true };
   const lineCells = ['', '', ''];
   let any = false;
-  for (const [suffix, field] of addressColumns) {
-    const value = row[`${kind}_${suffix}`] ?? '';
+  for (const [column, field] of addressColumnNames[kind]) {
+    const value = row[column] ?? '';
     if (value === '') continue;
     any = true;
     if (field === 'line1') lineCells[0] = value;
