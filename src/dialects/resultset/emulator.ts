@@ -163,7 +163,15 @@ export function resultsetRoutes(store: ResultsetStore) {
       return errorReply(400, (error as Error).message);
     }
   };
-  const isReply = (value: ResourceSpec | EmulatorReply): value is EmulatorReply => 'status' in value;
+  const isReply = (value: object): value is EmulatorReply => 'status' in value;
+  /** `…/Customer…/{username}`: the stored customer, or the 404 in the API's error shape. */
+  const oneCustomer = (req: EmulatorRequest): { resource: ResourceSpec; stored: StoredCustomer } | EmulatorReply => {
+    const resource = resourceOf(req);
+    if (isReply(resource)) return resource;
+    if (resource.resource !== 'Customer') return errorReply(404, `unknown resource ${resource.resource}`);
+    const stored = store.customers.get(req.params.key);
+    return stored ? { resource, stored } : errorReply(404, `Customer "${req.params.key}" not found`);
+  };
   const positive = (raw: string | null, fallback: number): number | undefined => {
     if (raw === null) return fallback;
     return /^\d+$/.test(raw) && Number(raw) >= 1 ? Number(raw) : undefined;
@@ -267,12 +275,9 @@ export function resultsetRoutes(store: ResultsetStore) {
       method: 'GET',
       path: '/API/V3/:spec/:key',
       handler: (req: EmulatorRequest): EmulatorReply => {
-        const resource = resourceOf(req);
-        if (isReply(resource)) return resource;
-        if (resource.resource !== 'Customer') return errorReply(404, `unknown resource ${resource.resource}`);
-        const stored = store.customers.get(req.params.key);
-        if (!stored) return errorReply(404, `Customer "${req.params.key}" not found`);
-        return ok({ Customer: [customerNode(store, req.params.key, stored, resource)] });
+        const found = oneCustomer(req);
+        if (isReply(found)) return found;
+        return ok({ Customer: [customerNode(store, req.params.key, found.stored, found.resource)] });
       },
     },
     {
@@ -292,11 +297,9 @@ export function resultsetRoutes(store: ResultsetStore) {
       method: 'PUT',
       path: '/API/V3/:spec/:key',
       handler: (req: EmulatorRequest): EmulatorReply => {
-        const resource = resourceOf(req);
-        if (isReply(resource)) return resource;
-        if (resource.resource !== 'Customer') return errorReply(404, `unknown resource ${resource.resource}`);
-        const stored = store.customers.get(req.params.key);
-        if (!stored) return errorReply(404, `Customer "${req.params.key}" not found`);
+        const found = oneCustomer(req);
+        if (isReply(found)) return found;
+        const { stored } = found;
         const { root, refusal } = readBody(req);
         if (refusal) return refusal;
         const [node] = children(root, 'Customer');
