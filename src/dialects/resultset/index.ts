@@ -1,0 +1,169 @@
+import type { Customer } from '../../core/customer.js';
+import { emailKey } from '../../core/customer.js';
+import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../core/dialect.js';
+import { ProtocolError } from '../../core/errors.js';
+import { applyQuery, type ReadQuery } from '../../core/query.js';
+import {
+  countCustomers,
+  createUserGroups,
+  getCustomer,
+  listCustomers,
+  listUserGroups,
+  pushDown,
+  resourcePath,
+  upsertCustomers,
+  type UpsertResult,
+} from './client.js';
+import { startResultsetEmulator } from './emulator.js';
+import { customerWithGroups } from './resource-spec.js';
+import { fromWire, groupTitle, project, toWire } from './mapping.js';
+import type { CustomerNode } from './schema.js';
+
+/** Bodies above this end the run (SPEC section 6): a hostile or runaway answer cannot eat memory. */
+export const maxBodyBytes = 20 * 1024 * 1024;
+export const defaultBatchSize = 100;
+
+function readNode(node: CustomerNode, ctx: DialectContext): Customer {
+  try {
+    return fromWire(node, ctx.profileName);
+  } catch (error) {
+    throw new ProtocolError(`customer "${node.username}" from ${ctx.profileName} cannot be read: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+async function* readAll(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Customer> {
+  for await (const page of listCustomers(ctx, pushDown(query))) {
+    for (const node of page) yield readNode(node, ctx);
+  }
+}
+
+async function* batches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; results in input order. */
+async function mapLimited<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await task(items[at]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** State of one write run: the target's UserGroups, read once. */
+interface WriteRun {
+  groups?: Set<string>;
+}
+
+async function* writeBatch(ctx: DialectContext, run: WriteRun, records: Customer[], options: WriteOptions): AsyncGenerator<WriteResult> {
+  let pending: Array<{ record: Customer; node: CustomerNode }> = [];
+  for (const record of records) pending.push({ record, node: toWire(record) });
+
+  // --mode create / update: look each record up first (the upsert alone cannot refuse).
+  if (options.mode !== 'upsert') {
+    const found = await mapLimited(pending, ctx.concurrency, async ({ record }) => (await getCustomer(ctx, record.key)) !== undefined);
+    const kept: typeof pending = [];
+    for (const [i, item] of pending.entries()) {
+      if (options.mode === 'create' && found[i]) yield { status: 'rejected', key: item.record.key, id: item.record.key, reason: `exists on the target as ${item.record.key}`, record: item.record };
+      else if (options.mode === 'update' && !found[i]) yield { status: 'rejected', key: item.record.key, reason: 'not found on the target', record: item.record };
+      else kept.push(item);
+    }
+    pending = kept;
+  }
+
+  // Group codes the target lacks are created before the customers that use them.
+  const wanted = new Map<string, string>();
+  for (const { record } of pending) {
+    for (const code of record.groups) {
+      // A title a record names wins over the bare code another record implies.
+      if (!wanted.has(code) || wanted.get(code) === code) wanted.set(code, groupTitle(record, code));
+    }
+  }
+  if (wanted.size > 0) {
+    run.groups ??= await listUserGroups(ctx);
+    const missing = [...wanted].filter(([code]) => !run.groups!.has(code)).map(([code, title]) => ({ code, title }));
+    if (missing.length > 0) {
+      const refused = await createUserGroups(ctx, missing);
+      for (const { code } of missing) if (!refused.has(code)) run.groups.add(code);
+      if (refused.size > 0) {
+        const kept: typeof pending = [];
+        for (const item of pending) {
+          const bad = item.record.groups.find((code) => refused.has(code));
+          if (bad) yield { status: 'rejected', key: item.record.key, reason: `group "${bad}" could not be created: ${refused.get(bad)}`, record: item.record };
+          else kept.push(item);
+        }
+        pending = kept;
+      }
+    }
+  }
+  if (pending.length === 0) return;
+
+  const results = await upsertCustomers(ctx, pending.map((item) => item.node));
+  // Results are matched by username; a username sent twice gets its results in order.
+  const byUsername = new Map<string, UpsertResult[]>();
+  for (const result of results) {
+    const list = byUsername.get(result.username ?? '') ?? [];
+    list.push(result);
+    byUsername.set(result.username ?? '', list);
+  }
+  for (const { record } of pending) {
+    const result = byUsername.get(record.key)?.shift();
+    if (!result) yield { status: 'failed', key: record.key, reason: 'the upsert answer has no <Result> for this username', record };
+    else if (result.error !== undefined) yield { status: 'rejected', key: record.key, reason: result.error || 'refused by the server', record };
+    else if (result.action === 'create') yield { status: 'created', key: record.key, id: record.key, record };
+    else if (result.action === 'update') yield { status: 'updated', key: record.key, id: record.key, record };
+    else yield { status: 'failed', key: record.key, reason: 'the upsert answer has neither <action> nor <error> for this username', record };
+  }
+}
+
+/** `resultset`: the XML ResultSet API under `/API/V3/` (SPEC sections 4 and 8). */
+export const resultsetDialect: Dialect = {
+  id: 'resultset',
+  title: 'XML ResultSet API (/API/V3/Customer+UserCustomerGroups)',
+  kind: 'remote',
+
+  read: (ctx, query) => applyQuery(readAll(ctx, query), query),
+
+  async *write(ctx, records, options) {
+    const run: WriteRun = {};
+    for await (const batch of batches(records, ctx.profile.batchSize ?? defaultBatchSize)) {
+      yield* writeBatch(ctx, run, batch, options);
+    }
+  },
+
+  async find(ctx, record) {
+    const one = await getCustomer(ctx, record.key);
+    if (one) return one.username;
+    const email = emailKey(record.email);
+    if (!email) return undefined;
+    for await (const page of listCustomers(ctx, { email: record.email! }, 10)) {
+      const match = page.find((node) => emailKey(node.email) === email);
+      if (match) return match.username;
+      break;
+    }
+    return undefined;
+  },
+
+  count: (ctx) => countCustomers(ctx),
+
+  project: (record, ctx) => project(record, ctx.profileName),
+
+  preview: (record) => ({ [`POST ${resourcePath(customerWithGroups)}`]: { Customer: toWire(record) } }),
+
+  http: { maxBodyBytes },
+
+  emulator: { start: startResultsetEmulator },
+};
