@@ -14,7 +14,6 @@ import {
   upsertCustomers,
   type UpsertResult,
 } from './client.js';
-import { startResultsetEmulator } from './emulator.js';
 import { customerWithGroups } from './resource-spec.js';
 import { fromWire, groupTitle, project, toWire } from './mapping.js';
 import type { CustomerNode } from './schema.js';
@@ -165,5 +164,6 @@ export const resultsetDialect: Dialect = {
 
   http: { maxBodyBytes },
 
-  emulator: { start: startResultsetEmulator },
+  // Loaded on demand: the emulator pulls in the customer generator (faker), which a real run never needs.
+  emulator: { start: async (options) => (await import('./emulator.js')).startResultsetEmulator(options) },
 };
