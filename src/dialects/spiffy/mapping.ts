@@ -122,6 +122,13 @@ export function fromWire(wire: SpiffyCustomer, profile: string): Customer {
   return record;
 }
 
+/** JSON with object keys sorted, so that equal payloads compare equal whatever order their keys were set in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 function addressToWire(address: Address, isDefault: boolean): SpiffyAddressPayload {
   const out: Record<string, unknown> = {};
   for (const [to, from] of addressFields) if (address[from] !== undefined) out[to] = address[from];
@@ -148,7 +155,7 @@ function addressesToWire(record: Customer): SpiffyAddressPayload[] {
     const payload = addressToWire(address, out.length === 0);
     if (out.length === 0 && payload.phone === undefined && record.phone !== undefined) payload.phone = record.phone;
     const { default: _ignored, ...identity } = payload;
-    const signature = JSON.stringify(identity);
+    const signature = canonicalJson(identity);
     if (seen.has(signature)) continue;
     seen.add(signature);
     out.push(payload);
@@ -193,7 +200,7 @@ export function payloadUnchanged(payload: SpiffyCustomerPayload, existing: Spiff
   for (const [name, value] of Object.entries(payload)) {
     if (name === 'id') continue;
     if (name === 'addresses' && (value as unknown[]).length === 0) continue;
-    if (JSON.stringify(value) !== JSON.stringify(current[name])) return false;
+    if (canonicalJson(value) !== canonicalJson(current[name])) return false;
   }
   return true;
 }
