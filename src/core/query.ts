@@ -39,6 +39,7 @@ export type WhereField = (typeof whereFields)[number];
 
 const numericFields = new Set<WhereField>(['discountPercent', 'credit', 'totalSpent', 'ordersCount']);
 const instantFields = new Set<WhereField>(['createdAt', 'updatedAt']);
+const wholeNumber = /^-?\d+$/;
 
 /** Parses `field OP value`; the value may be quoted. */
 export function parseCondition(expr: string): Condition {
@@ -98,6 +99,10 @@ function compare(actual: string | number | boolean, condition: Condition): boole
   let left: string | number;
   let right: string | number;
   if (numericFields.has(field) || (typeof actual === 'number' && value.trim() !== '' && !Number.isNaN(Number(value)))) {
+    left = Number(actual);
+    right = Number(value);
+  } else if ((field === 'id' || field === 'key') && wholeNumber.test(String(actual)) && wholeNumber.test(value.trim())) {
+    // Numeric ids order as numbers: "99" < "100".
     left = Number(actual);
     right = Number(value);
   } else if (instantFields.has(field)) {

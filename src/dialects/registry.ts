@@ -2,12 +2,14 @@ import type { Dialect } from '../core/dialect.js';
 import { csvDialect } from './csv/index.js';
 import { jsonlDialect } from './jsonl/index.js';
 import { resultsetDialect } from './resultset/index.js';
+import { spiffyDialect } from './spiffy/index.js';
 
 /** Every dialect custsync knows, by id. A new dialect is a new folder and one line here. */
 export const dialects: Readonly<Record<string, Dialect>> = {
   csv: csvDialect,
   jsonl: jsonlDialect,
   resultset: resultsetDialect,
+  spiffy: spiffyDialect,
 };
 
 export function dialectIds(): string[] {

@@ -1,0 +1,41 @@
+import type { Dialect } from '../../core/dialect.js';
+import { applyQuery } from '../../core/query.js';
+import { SpiffyApi, readRateLimitHeader } from './client.js';
+import { pushDown } from './filters.js';
+import { fromWire, projectRecord, toWire } from './mapping.js';
+import { writeRecords } from './write.js';
+
+/** Spiffy Stores: JSON REST under `/api/customers.json` (SPEC sections 4 and 8 `spiffy`). */
+export const spiffyDialect: Dialect = {
+  id: 'spiffy',
+  title: 'Spiffy Stores customer API (JSON REST, limit/page paging, max 50 a page)',
+  kind: 'remote',
+
+  read(ctx, query) {
+    const api = new SpiffyApi(ctx);
+    const filters = pushDown(query);
+    async function* records() {
+      for await (const wire of api.list(filters)) yield fromWire(wire, ctx.profileName);
+    }
+    // The server filters a superset; the whole query is applied again here.
+    return applyQuery(records(), query);
+  },
+
+  write: (ctx, records, options) => writeRecords(ctx, records, options.mode),
+
+  async find(ctx, record) {
+    const found = await new SpiffyApi(ctx).locate(record);
+    return found ? String(found.id) : undefined;
+  },
+
+  count: (ctx) => new SpiffyApi(ctx).count(),
+
+  project: (record, ctx) => projectRecord(record, ctx.profileName),
+
+  preview: (record) => ({ customer: toWire(record) }),
+
+  http: { onResponse: readRateLimitHeader },
+
+  // Loaded on demand: the emulator pulls in the customer generator (faker), which a real run never needs.
+  emulator: { start: async (options) => (await import('./emulator.js')).startSpiffyEmulator(options) },
+};
