@@ -25,3 +25,16 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn
   await Promise.all(workers);
   return results;
 }
+
+/** Groups an async stream into arrays of at most `size` items, so a writer holds one batch at a time. */
+export async function* inBatches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}

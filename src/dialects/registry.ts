@@ -1,11 +1,13 @@
 import type { Dialect } from '../core/dialect.js';
 import { csvDialect } from './csv/index.js';
 import { jsonlDialect } from './jsonl/index.js';
+import { propellerDialect } from './propeller/index.js';
 
 /** Every dialect custsync knows, by id. A new dialect is a new folder and one line here. */
 export const dialects: Readonly<Record<string, Dialect>> = {
   csv: csvDialect,
   jsonl: jsonlDialect,
+  propeller: propellerDialect,
 };
 
 export function dialectIds(): string[] {
