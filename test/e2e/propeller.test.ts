@@ -38,15 +38,15 @@ function lines(text: string): Customer[] {
   return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Customer);
 }
 
-/** A direct, authenticated call to the emulator, to look at what landed on the wire. */
-async function api(handle: PropellerEmulatorHandle, path: string): Promise<{ status: number; body: any }> {
+/** A direct, authenticated call to the emulator, to look at what landed on the wire (or to change it). */
+async function api(handle: PropellerEmulatorHandle, path: string, method = 'GET'): Promise<{ status: number; body: any }> {
   const auth = handle.profile.auth as { clientId: string; clientSecret: string };
   const token = await fetch(`${handle.url}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: auth.clientId, client_secret: auth.clientSecret }).toString(),
   }).then((r) => r.json() as Promise<{ access_token: string }>);
-  const response = await fetch(`${handle.url}${path}`, { headers: { authorization: `Bearer ${token.access_token}` } });
+  const response = await fetch(`${handle.url}${path}`, { method, headers: { authorization: `Bearer ${token.access_token}` } });
   return { status: response.status, body: await response.json() };
 }
 
@@ -191,10 +191,9 @@ describe('propeller: push', () => {
   it('turns error envelopes into messages naming code and type', async () => {
     const s = await setup({ customers: 5 });
     // Customer 2 (sourceId C000002 under ERP) goes to the Recycle Bin; pushing it again is 60008.
-    await fetch(`${s.handle.url}/customers/sourceId/C000002?source=ERP`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${(await (await fetch(`${s.handle.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'custsync-sandbox', client_secret: (s.handle.profile.auth as { clientSecret: string }).clientSecret }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } })).json() as { access_token: string }).access_token}` },
-    });
+    expect((await api(s.handle, '/customers/sourceId/C000002?source=ERP', 'DELETE')).status).toBe(200);
+    expect((await api(s.handle, '/customers/sourceId/C000002?source=ERP')).body.error).toMatchObject({ code: 60008, type: 'CustomerNotAllowed' });
+    expect((await api(s.handle, '/customers/name/x')).body.error.code).toBe(10006);
     const profiles = writeProfiles(s.dir, { prop: { ...s.handle.profile, source: 'ERP' } });
     const base = { groups: [], addresses: [], custom: {} };
     const input = join(s.dir, 'bad.jsonl');
