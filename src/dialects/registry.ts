@@ -3,6 +3,7 @@ import { csvDialect } from './csv/index.js';
 import { jsonlDialect } from './jsonl/index.js';
 import { resultsetDialect } from './resultset/index.js';
 import { spiffyDialect } from './spiffy/index.js';
+import { propellerDialect } from './propeller/index.js';
 
 /** Every dialect custsync knows, by id. A new dialect is a new folder and one line here. */
 export const dialects: Readonly<Record<string, Dialect>> = {
@@ -10,6 +11,7 @@ export const dialects: Readonly<Record<string, Dialect>> = {
   jsonl: jsonlDialect,
   resultset: resultsetDialect,
   spiffy: spiffyDialect,
+  propeller: propellerDialect,
 };
 
 export function dialectIds(): string[] {

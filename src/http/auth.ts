@@ -11,8 +11,13 @@ import type { Auth } from '../profiles/schema.js';
  */
 export interface AuthProvider {
   headers(): Promise<Record<string, string>>;
-  /** Forget a cached token; true when there was one to refresh (so one more try is worth it). */
-  invalidate(): boolean;
+  /**
+   * The API answered `401` to a request sent with `sent` (the headers that
+   * {@link headers} gave it). Forget that token if it is still the cached one,
+   * and say whether one more try is worth it: true for refreshable auth, also
+   * when a concurrent request already replaced the token.
+   */
+  invalidate(sent?: Record<string, string>): boolean;
   /** What to tell the user when the API refuses the credentials. */
   readonly checkHint: string;
 }
@@ -79,10 +84,13 @@ class OAuth2ClientCredentials implements AuthProvider {
     return { authorization: `Bearer ${this.token!.value}` };
   }
 
-  invalidate(): boolean {
-    const had = this.token !== undefined;
-    this.token = undefined;
-    return had;
+  invalidate(sent?: Record<string, string>): boolean {
+    // Several requests in flight may meet the same expired token; only the
+    // first forgets it, the others retry with whatever replaced it. Clearing
+    // unconditionally would throw away a token fetched a moment ago, and
+    // answering false when it is already gone would end the run on a 401.
+    if (this.token && (sent === undefined || sent.authorization === `Bearer ${this.token.value}`)) this.token = undefined;
+    return true;
   }
 
   private async fetchToken(): Promise<string> {

@@ -106,12 +106,13 @@ export class HttpClient {
       headers['content-type'] = 'application/json; charset=utf-8';
     }
     let authRefreshed = false;
+    let authHeaders: Record<string, string> = {};
     for (let attempt = 0; ; attempt += 1) {
       if (this.bucket) await this.bucket.take();
       const started = performance.now();
       let response: HttpResponse;
       try {
-        const authHeaders = await this.auth.headers();
+        authHeaders = await this.auth.headers();
         const answer = await request(url, {
           method: req.method,
           dispatcher: this.agent,
@@ -143,7 +144,7 @@ export class HttpClient {
       this.log(label, String(response.status), started, attempt);
       this.options.onResponse?.(response, this);
 
-      if (response.status === 401 && !authRefreshed && this.auth.invalidate()) {
+      if (response.status === 401 && !authRefreshed && this.auth.invalidate(authHeaders)) {
         authRefreshed = true;
         attempt -= 1;
         continue;

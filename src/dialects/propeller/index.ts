@@ -1,0 +1,147 @@
+import { inBatches, mapConcurrent } from '../../core/concurrent.js';
+import type { Customer } from '../../core/customer.js';
+import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../core/dialect.js';
+import { ProtocolError } from '../../core/errors.js';
+import { matches, type ReadQuery } from '../../core/query.js';
+import {
+  addressesOf,
+  batchSizeOf,
+  bulkAddresses,
+  bulkUpsert,
+  existingIds,
+  getBySourceId,
+  pushDown,
+  searchAll,
+  searchPage,
+  sourceOf,
+} from './client.js';
+import { describeFailure, propellerErrorMessage } from './errors.js';
+import { MappingError, project, toCanonical, toWireAddresses, toWireCustomer } from './mapping.js';
+import type { WireCustomerInput } from './schema.js';
+
+/**
+ * Propeller Commerce REST v2 (SPEC sections 4 and 8 `propeller`): customers
+ * by lookup key, read through the search endpoint plus the addresses of each
+ * customer, written through the sourceId bulk endpoint plus one addresses
+ * bulk call per customer.
+ */
+
+async function* read(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Customer> {
+  if (query.limit !== undefined && query.limit <= 0) return;
+  let count = 0;
+  for await (const page of searchAll(ctx, pushDown(query))) {
+    // The query never looks at addresses, so filter first and fetch addresses only for what is kept.
+    const kept = page.filter((wire) => matches(toCanonical(wire, [], { profileName: ctx.profileName }), query));
+    const wanted = query.limit === undefined ? kept : kept.slice(0, query.limit - count);
+    const addresses = await addressesOf(ctx, wanted);
+    for (const [i, wire] of wanted.entries()) {
+      yield toCanonical(wire, addresses[i], { profileName: ctx.profileName });
+      count += 1;
+    }
+    if (query.limit !== undefined && count >= query.limit) return;
+  }
+}
+
+interface Landed {
+  index: number;
+  id: string;
+  status: 'created' | 'updated';
+}
+
+async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, options: WriteOptions): AsyncGenerator<WriteResult> {
+  const source = sourceOf(ctx);
+  for await (const batch of inBatches(records, batchSizeOf(ctx))) {
+    const results: WriteResult[] = new Array(batch.length);
+    const reject = (index: number, reason: string) => {
+      results[index] = { status: 'rejected', key: batch[index].key, reason, record: batch[index] };
+    };
+    let sending: Array<{ index: number; payload: WireCustomerInput }> = [];
+    batch.forEach((record, index) => {
+      try {
+        sending.push({ index, payload: toWireCustomer(record, source) });
+      } catch (error) {
+        if (!(error instanceof MappingError)) throw error;
+        reject(index, error.message);
+      }
+    });
+    if (options.mode !== 'upsert' && sending.length > 0) {
+      const existing = await existingIds(ctx, sending.map((s) => batch[s.index].key), source);
+      sending = sending.filter(({ index }) => {
+        const id = existing.get(batch[index].key);
+        if (options.mode === 'create' && id !== undefined) reject(index, `exists on the target as id ${id} (sourceId ${batch[index].key}, source ${source})`);
+        else if (options.mode === 'update' && id === undefined) reject(index, `not found on the target (sourceId ${batch[index].key}, source ${source})`);
+        else return true;
+        return false;
+      });
+    }
+    const landed: Landed[] = [];
+    if (sending.length > 0) {
+      const answer = await bulkUpsert(ctx, sending.map((s) => s.payload));
+      if (answer.failure) {
+        // The whole batch was refused (a 4xx): nothing of it landed.
+        const reason = describeFailure(answer.failure);
+        for (const { index } of sending) reject(index, reason);
+      } else {
+        const items = answer.items!;
+        if (items.length !== sending.length) {
+          throw new ProtocolError(`POST customers/bulk/sourceId answered ${items.length} results for ${sending.length} customers`, { method: 'POST' });
+        }
+        items.forEach((item, j) => {
+          const { index } = sending[j];
+          if (item.success && item.id !== undefined) landed.push({ index, id: String(item.id), status: item.action === 'update' ? 'updated' : 'created' });
+          else reject(index, propellerErrorMessage(item.error));
+        });
+      }
+    }
+    await mapConcurrent(landed, ctx.concurrency, async ({ index, id, status }) => {
+      const record = batch[index];
+      const addresses = toWireAddresses(record);
+      results[index] = { status, key: record.key, id, record };
+      if (addresses.length === 0) return;
+      const answer = await bulkAddresses(ctx, id, addresses);
+      const refused = answer.failure ? describeFailure(answer.failure) : answer.items?.find((item) => !item.success);
+      if (refused !== undefined) {
+        const reason = typeof refused === 'string' ? refused : `${addresses[answer.items!.indexOf(refused)]?.code}: ${propellerErrorMessage(refused.error)}`;
+        results[index] = { status: 'failed', key: record.key, id, record, reason: `customer ${status} as id ${id}, but its addresses were refused: ${reason}` };
+      }
+    });
+    yield* results;
+  }
+}
+
+async function find(ctx: DialectContext, record: Customer): Promise<string | undefined> {
+  const byKey = await getBySourceId(ctx, record.key, sourceOf(ctx));
+  if (byKey) return String(byKey.id);
+  if (!record.email) return undefined;
+  const answer = await searchPage(ctx, 1, 1, { email: record.email });
+  return answer.data[0] ? String(answer.data[0].id) : undefined;
+}
+
+async function count(ctx: DialectContext): Promise<number> {
+  return (await searchPage(ctx, 1, 1, {})).total;
+}
+
+export const propellerDialect: Dialect = {
+  id: 'propeller',
+  title: 'Propeller Commerce REST v2 (OAuth2, lookup keys, bulk upserts)',
+  kind: 'remote',
+  read,
+  write,
+  find,
+  count,
+  project: (record, ctx) => project(record, ctx.profile.source ?? '', ctx.profileName),
+  preview: (record, ctx) => {
+    let customer: WireCustomerInput;
+    try {
+      customer = toWireCustomer(record, ctx.profile.source ?? '');
+    } catch (error) {
+      if (error instanceof MappingError) return { rejected: error.message };
+      throw error;
+    }
+    // Personal numbers never reach a dry run's output, whatever the caller masks.
+    if (customer.ssn !== undefined) customer.ssn = '***';
+    return { customer, addresses: toWireAddresses(record) };
+  },
+  // Loaded on demand: the emulator pulls in the customer generator (faker), which a real run never needs.
+  emulator: { start: async (options) => (await import('./emulator.js')).startPropellerEmulator(options) },
+};
