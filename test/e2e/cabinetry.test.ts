@@ -256,6 +256,19 @@ describe('cabinetry through the CLI', () => {
     expect(new Set(all.items.map((c: { email: string }) => c.email)).size).toBe(25);
   });
 
+  it('looks for a create whose answer was lost before sending it again', async () => {
+    const handle = await emulator(0);
+    handle.loseCreateAnswers(3);
+    const { dir, cli } = setup(handle);
+    const input = join(dir, 'in.jsonl');
+    writeJsonl(input, Array.from({ length: 5 }, (_, i) => ({ ...johnDoe(), key: `L${i}`, email: `lost${i}@example.com` })));
+    const result = await cli('push', '--to', 'cab', '--input', input, '--concurrency', '1');
+    expect(result.stderr).toContain('read 5 · created 5 · updated 0 · unchanged 0 · rejected 0 · failed 0');
+    expect(result.code).toBe(0);
+    expect(handle.requests().filter((r) => r.method === 'POST')).toHaveLength(5);
+    expect((await api(handle, 'GET', '/api/admin/customers')).body.pagination.total_count).toBe(5);
+  });
+
   it('counts with profiles test, stops with exit 3 on a wrong key, and refuses --since', async () => {
     const handle = await emulator(37);
     const { cli } = setup(handle);

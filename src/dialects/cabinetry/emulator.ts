@@ -57,6 +57,8 @@ export interface LoggedRequest {
 export interface CabinetryEmulatorHandle extends EmulatorHandle {
   requests(): LoggedRequest[];
   clearRequests(): void;
+  /** The next `count` creates are stored but answered `503`, as when a connection dies after the write. */
+  loseCreateAnswers(count: number): void;
 }
 
 const fail = (status: number, ...messages: string[]): EmulatorReply => ({ status, body: { success: 0, error: { messages } } });
@@ -246,6 +248,7 @@ export const cabinetryEmulator: EmulatorFactory = {
       index += 1;
     }
     const log: LoggedRequest[] = [];
+    let lostAnswers = 0;
     const logged = (handler: RouteHandler): RouteHandler => (req) => {
       if (log.length < 100_000) log.push({ method: req.method, path: req.path, query: new URLSearchParams(req.query) });
       return handler(req);
@@ -295,6 +298,10 @@ export const cabinetryEmulator: EmulatorFactory = {
       if (messages.length > 0) return fail(422, ...messages);
       const id = nextId++;
       store.set(id, { customer, hasJobs: false });
+      if (lostAnswers > 0) {
+        lostAnswers -= 1;
+        return fail(503, 'Service unavailable');
+      }
       return { status: 200, body: { success: 1, customer: render(id, customer) } };
     };
 
@@ -344,6 +351,9 @@ export const cabinetryEmulator: EmulatorFactory = {
       requests: () => log.map((r) => ({ ...r, query: new URLSearchParams(r.query) })),
       clearRequests: () => {
         log.length = 0;
+      },
+      loseCreateAnswers: (count) => {
+        lostAnswers = count;
       },
     };
   },
