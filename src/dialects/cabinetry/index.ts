@@ -1,6 +1,5 @@
 import type { Dialect } from '../../core/dialect.js';
 import { countCustomers, findCustomer, readCustomers, writeCustomers } from './client.js';
-import { cabinetryEmulator } from './emulator.js';
 import { project, toWire } from './mapping.js';
 
 /** Cabinetry.Online (SPEC sections 4 and 8 `cabinetry`; docs/dialects/cabinetry.md). */
@@ -17,5 +16,6 @@ export const cabinetryDialect: Dialect = {
     const { payload, problems } = toWire(record);
     return problems.length > 0 ? { payload, wouldBeRejected: problems } : payload;
   },
-  emulator: cabinetryEmulator,
+  // Loaded on demand: the generator behind it is heavy, and most runs never start an emulator.
+  emulator: { start: async (options) => (await import('./emulator.js')).cabinetryEmulator.start(options) },
 };
