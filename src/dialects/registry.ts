@@ -1,4 +1,5 @@
 import type { Dialect } from '../core/dialect.js';
+import { cabinetryDialect } from './cabinetry/index.js';
 import { csvDialect } from './csv/index.js';
 import { jsonlDialect } from './jsonl/index.js';
 import { resultsetDialect } from './resultset/index.js';
@@ -7,6 +8,7 @@ import { propellerDialect } from './propeller/index.js';
 
 /** Every dialect custsync knows, by id. A new dialect is a new folder and one line here. */
 export const dialects: Readonly<Record<string, Dialect>> = {
+  cabinetry: cabinetryDialect,
   csv: csvDialect,
   jsonl: jsonlDialect,
   resultset: resultsetDialect,

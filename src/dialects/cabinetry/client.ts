@@ -1,0 +1,177 @@
+import type { z } from 'zod';
+import { emailKey, type Customer } from '../../core/customer.js';
+import type { DialectContext, WriteMode, WriteResult } from '../../core/dialect.js';
+import { RemoteError, UserError, snippet } from '../../core/errors.js';
+import { applyQuery, type ReadQuery } from '../../core/query.js';
+import { parseJsonBody, type HttpRequest, type HttpResponse } from '../../http/client.js';
+import { criteriaParams, planSearch } from './criteria.js';
+import { fromWire, toWire } from './mapping.js';
+import { mapConcurrent } from './parallel.js';
+import { ErrorEnvelopeSchema, ListEnvelopeSchema, OneEnvelopeSchema, type WireCustomer, type WirePayload } from './schema.js';
+
+/**
+ * HTTP side of the cabinetry dialect (SPEC section 8 `cabinetry`): paging
+ * with `current_page`/`page_size`, search criteria, create/update with the
+ * document's rules, and the `{success:0,error:{messages}}` envelope turned
+ * into per-record rejections.
+ */
+
+const customersPath = 'api/admin/customers';
+/** The API's largest `page_size`. */
+export const maxPageSize = 100;
+
+export function pageSizeOf(ctx: Pick<DialectContext, 'profile'>): number {
+  return Math.min(ctx.profile.pageSize ?? maxPageSize, maxPageSize);
+}
+
+function isOk(response: HttpResponse): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
+/** The messages of an error envelope, or undefined when the body is not one. */
+export function errorMessages(response: HttpResponse): string[] | undefined {
+  try {
+    const parsed = ErrorEnvelopeSchema.safeParse(JSON.parse(response.text));
+    return parsed.success ? parsed.data.error.messages : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A 2xx answer validated by `schema`; any other status stops the run with the API's messages. */
+function expectOk<S extends z.ZodType>(response: HttpResponse, schema: S): z.infer<S> {
+  if (!isOk(response)) {
+    const messages = errorMessages(response);
+    throw new RemoteError(`${response.label} answered ${response.status}${messages ? `: ${messages.join('; ')}` : ''}`, {
+      status: response.status,
+      bodySnippet: snippet(response.text),
+      hint: response.status === 400 ? `check pageSize (at most ${maxPageSize}) and the --where conditions` : undefined,
+    });
+  }
+  return parseJsonBody(response, schema);
+}
+
+async function listPage(ctx: DialectContext, page: number, size: number, filters: Record<string, string>) {
+  const response = await ctx.http.send({ method: 'GET', path: customersPath, query: { current_page: page, page_size: size, ...filters } });
+  return expectOk(response, ListEnvelopeSchema);
+}
+
+async function* wirePages(ctx: DialectContext, filters: Record<string, string>): AsyncGenerator<WireCustomer> {
+  const size = pageSizeOf(ctx);
+  for (let page = 1; ; page += 1) {
+    const data = await listPage(ctx, page, size, filters);
+    yield* data.items;
+    if (page >= data.pagination.page_count || data.items.length === 0) return;
+  }
+}
+
+/** Every customer matching the query: criteria pushed down where safe, then the whole query on the client. */
+export async function* readCustomers(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Customer> {
+  if (query.since) {
+    throw new UserError('--since cannot be used with cabinetry: Cabinetry.Online customers carry no creation or change date', 'leave out --since, or use diff --since-last to see what changed');
+  }
+  const filters = criteriaParams(planSearch(query.where).criteria);
+  async function* canonical(): AsyncGenerator<Customer> {
+    for await (const wire of wirePages(ctx, filters)) yield fromWire(wire, ctx.profileName);
+  }
+  yield* applyQuery(canonical(), query);
+}
+
+/** `pagination.total_count` of a one-item page. */
+export async function countCustomers(ctx: DialectContext): Promise<number> {
+  return (await listPage(ctx, 1, 1, {})).pagination.total_count;
+}
+
+async function byId(ctx: DialectContext, id: string): Promise<WireCustomer | undefined> {
+  const response = await ctx.http.send({ method: 'GET', path: `${customersPath}/${encodeURIComponent(id)}` });
+  if (response.status === 404) return undefined;
+  return expectOk(response, OneEnvelopeSchema).customer;
+}
+
+async function byEmail(ctx: DialectContext, email: string): Promise<WireCustomer | undefined> {
+  const data = await listPage(ctx, 1, 10, { 'filter[email][eq]': email });
+  const wanted = emailKey(email);
+  return data.items.find((item) => emailKey(item.email ?? undefined) === wanted);
+}
+
+/** The existing customer a record stands for: by id when it came from this profile, else by email. */
+async function locate(ctx: DialectContext, record: Customer): Promise<WireCustomer | undefined> {
+  if (record.source && record.source.profile === ctx.profileName && /^\d+$/.test(record.source.id)) {
+    const found = await byId(ctx, record.source.id);
+    if (found) return found;
+  }
+  return record.email ? byEmail(ctx, record.email) : undefined;
+}
+
+export async function findCustomer(ctx: DialectContext, record: Customer): Promise<string | undefined> {
+  const found = await locate(ctx, record);
+  return found ? String(found.id) : undefined;
+}
+
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * True when sending `payload` would change nothing: an update leaves the
+ * fields it does not send as they are (settings key by key), so only the sent
+ * ones are compared, each in the form custsync itself would send.
+ */
+export function wouldChange(existing: WireCustomer, payload: WirePayload, profileName: string): boolean {
+  const current = toWire(fromWire(existing, profileName)).payload as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(payload)) {
+    if (key === 'settings') {
+      const settings = (current.settings ?? {}) as Record<string, unknown>;
+      if (Object.entries(value as Record<string, boolean>).some(([name, v]) => settings[name] !== v)) return true;
+    } else if (stable(current[key]) !== stable(value)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+type Outcome = Omit<WriteResult, 'record' | 'key'>;
+
+/** The answer to a create or update as a per-record outcome; a 2xx that is not an envelope stops the run. */
+function outcomeOf(response: HttpResponse, success: 'created' | 'updated'): Outcome {
+  const messages = errorMessages(response);
+  if (messages) return { status: 'rejected', reason: messages.join('; ') || `the API refused it (${response.status})` };
+  if (!isOk(response)) return { status: 'rejected', reason: `the API answered ${response.status}: ${snippet(response.text, 200)}` };
+  const { customer } = parseJsonBody(response, OneEnvelopeSchema);
+  return { status: success, id: String(customer.id) };
+}
+
+async function writeOne(ctx: DialectContext, record: Customer, mode: WriteMode): Promise<Outcome> {
+  const { payload, problems } = toWire(record);
+  if (problems.length > 0) return { status: 'rejected', reason: problems.join('; ') };
+  const existing = await locate(ctx, record);
+  if (existing) {
+    const id = String(existing.id);
+    if (mode === 'create') return { status: 'rejected', id, reason: `exists on the target as customer ${id} (--mode create)` };
+    if (!wouldChange(existing, payload, ctx.profileName)) return { status: 'unchanged', id };
+    const response = await ctx.http.send({ method: 'PUT', path: `${customersPath}/${encodeURIComponent(id)}`, json: payload });
+    return outcomeOf(response, 'updated');
+  }
+  if (mode === 'update') return { status: 'rejected', reason: 'not found on the target (--mode update)' };
+  const request: HttpRequest = {
+    method: 'POST',
+    path: customersPath,
+    json: payload,
+    // A create that may have landed before a 5xx or a broken connection: look for it by its (unique) email first.
+    recover: async () => {
+      const found = await byEmail(ctx, payload.email!);
+      if (!found) return undefined;
+      return { status: 200, headers: {}, text: JSON.stringify({ success: 1, customer: found }), label: `GET ${customersPath} (recovered create)` };
+    },
+  };
+  return outcomeOf(await ctx.http.send(request), 'created');
+}
+
+/** One result per record, `ctx.concurrency` records in flight at once. */
+export function writeCustomers(ctx: DialectContext, records: AsyncIterable<Customer>, mode: WriteMode): AsyncGenerator<WriteResult> {
+  return mapConcurrent(records, ctx.concurrency, async (record) => ({ ...(await writeOne(ctx, record, mode)), key: record.key, record }));
+}

@@ -1,0 +1,21 @@
+import type { Dialect } from '../../core/dialect.js';
+import { countCustomers, findCustomer, readCustomers, writeCustomers } from './client.js';
+import { project, toWire } from './mapping.js';
+
+/** Cabinetry.Online (SPEC sections 4 and 8 `cabinetry`; docs/dialects/cabinetry.md). */
+export const cabinetryDialect: Dialect = {
+  id: 'cabinetry',
+  title: 'Cabinetry.Online admin API: JSON REST under /api/admin/customers (X-GC-API-KEY)',
+  kind: 'remote',
+  read: readCustomers,
+  write: (ctx, records, options) => writeCustomers(ctx, records, options.mode),
+  find: findCustomer,
+  count: countCustomers,
+  project: (record, ctx) => project(record, ctx.profileName),
+  preview: (record) => {
+    const { payload, problems } = toWire(record);
+    return problems.length > 0 ? { payload, wouldBeRejected: problems } : payload;
+  },
+  // Loaded on demand: the generator behind it is heavy, and most runs never start an emulator.
+  emulator: { start: async (options) => (await import('./emulator.js')).cabinetryEmulator.start(options) },
+};
