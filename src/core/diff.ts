@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inBatches } from './concurrent.js';
 import { CustomerSchema, emailKey, type Address, type Customer } from './customer.js';
 
 /**
@@ -111,12 +112,13 @@ export async function diffStreams(newer: AsyncIterable<Customer>, older: AsyncIt
     db.pragma('synchronous = OFF');
     db.exec('CREATE TABLE older (k TEXT PRIMARY KEY, record TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0); CREATE TABLE added (n INTEGER PRIMARY KEY, record TEXT); CREATE TABLE changed (n INTEGER PRIMARY KEY, change TEXT)');
     const insertOlder = db.prepare('INSERT OR REPLACE INTO older (k, record) VALUES (?, ?)');
-    await inBatches(older, (batch) => db.transaction(() => {
+    const storeOlder = db.transaction((batch: Customer[]) => {
       for (const record of batch) {
         const k = matchKey(record, options.key);
         if (k !== undefined) insertOlder.run(k, JSON.stringify(record));
       }
-    })());
+    });
+    for await (const batch of inBatches(older, 500)) storeOlder(batch);
 
     const ignore = new Set(options.ignore ?? []);
     const find = db.prepare<[string], { record: string; seen: number }>('SELECT record, seen FROM older WHERE k = ?');
@@ -124,7 +126,7 @@ export async function diffStreams(newer: AsyncIterable<Customer>, older: AsyncIt
     const addAdded = db.prepare('INSERT INTO added (record) VALUES (?)');
     const addChanged = db.prepare('INSERT INTO changed (change) VALUES (?)');
     const summary: DiffSummary = { added: 0, removed: 0, changed: 0, unchanged: 0 };
-    await inBatches(newer, (batch) => db.transaction(() => {
+    const compareBatch = db.transaction((batch: Customer[]) => {
       for (const record of batch) {
         const k = matchKey(record, options.key);
         const found = k === undefined ? undefined : find.get(k);
@@ -141,7 +143,8 @@ export async function diffStreams(newer: AsyncIterable<Customer>, older: AsyncIt
           addChanged.run(JSON.stringify({ key: record.key, email: record.email, changes } satisfies ChangedRecord));
         }
       }
-    })());
+    });
+    for await (const batch of inBatches(newer, 500)) compareBatch(batch);
 
     for (const row of db.prepare<[], { record: string }>('SELECT record FROM added ORDER BY n').iterate()) await sink.added(JSON.parse(row.record) as Customer);
     for (const row of db.prepare<[], { record: string }>('SELECT record FROM older WHERE seen = 0 ORDER BY rowid').iterate()) {
@@ -155,16 +158,4 @@ export async function diffStreams(newer: AsyncIterable<Customer>, older: AsyncIt
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function inBatches(records: AsyncIterable<Customer>, apply: (batch: Customer[]) => void, size = 500): Promise<void> {
-  let batch: Customer[] = [];
-  for await (const record of records) {
-    batch.push(record);
-    if (batch.length >= size) {
-      apply(batch);
-      batch = [];
-    }
-  }
-  if (batch.length) apply(batch);
 }

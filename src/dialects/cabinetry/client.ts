@@ -6,7 +6,7 @@ import { applyQuery, type ReadQuery } from '../../core/query.js';
 import { parseJsonBody, type HttpRequest, type HttpResponse } from '../../http/client.js';
 import { criteriaParams, planSearch } from './criteria.js';
 import { fromWire, toWire } from './mapping.js';
-import { mapConcurrent } from './parallel.js';
+import { mapUnordered } from '../../core/concurrent.js';
 import { ErrorEnvelopeSchema, ListEnvelopeSchema, OneEnvelopeSchema, type WireCustomer, type WirePayload } from './schema.js';
 
 /**
@@ -173,5 +173,5 @@ async function writeOne(ctx: DialectContext, record: Customer, mode: WriteMode):
 
 /** One result per record, `ctx.concurrency` records in flight at once. */
 export function writeCustomers(ctx: DialectContext, records: AsyncIterable<Customer>, mode: WriteMode): AsyncGenerator<WriteResult> {
-  return mapConcurrent(records, ctx.concurrency, async (record) => ({ ...(await writeOne(ctx, record, mode)), key: record.key, record }));
+  return mapUnordered(records, ctx.concurrency, async (record) => ({ ...(await writeOne(ctx, record, mode)), key: record.key, record }));
 }

@@ -1,3 +1,4 @@
+import { inBatches, mapConcurrent } from '../../core/concurrent.js';
 import type { Customer } from '../../core/customer.js';
 import { emailKey } from '../../core/customer.js';
 import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../core/dialect.js';
@@ -36,31 +37,6 @@ async function* readAll(ctx: DialectContext, query: ReadQuery): AsyncGenerator<C
   }
 }
 
-async function* batches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
-  let batch: T[] = [];
-  for await (const item of items) {
-    batch.push(item);
-    if (batch.length >= size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
-}
-
-/** Runs `task` over `items` with at most `limit` in flight; results in input order. */
-async function mapLimited<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const at = next++;
-      results[at] = await task(items[at]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
 
 /** State of one write run: the target's UserGroups, read once. */
 interface WriteRun {
@@ -73,7 +49,7 @@ async function* writeBatch(ctx: DialectContext, run: WriteRun, records: Customer
 
   // --mode create / update: look each record up first (the upsert alone cannot refuse).
   if (options.mode !== 'upsert') {
-    const found = await mapLimited(pending, ctx.concurrency, async ({ record }) => (await getCustomer(ctx, record.key)) !== undefined);
+    const found = await mapConcurrent(pending, ctx.concurrency, async ({ record }) => (await getCustomer(ctx, record.key)) !== undefined);
     const kept: typeof pending = [];
     for (const [i, item] of pending.entries()) {
       if (options.mode === 'create' && found[i]) yield { status: 'rejected', key: item.record.key, id: item.record.key, reason: `exists on the target as ${item.record.key}`, record: item.record };
@@ -138,7 +114,7 @@ export const resultsetDialect: Dialect = {
 
   async *write(ctx, records, options) {
     const run: WriteRun = {};
-    for await (const batch of batches(records, ctx.profile.batchSize ?? defaultBatchSize)) {
+    for await (const batch of inBatches(records, ctx.profile.batchSize ?? defaultBatchSize)) {
       yield* writeBatch(ctx, run, batch, options);
     }
   },

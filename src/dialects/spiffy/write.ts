@@ -2,7 +2,7 @@ import type { Customer } from '../../core/customer.js';
 import type { DialectContext, WriteMode, WriteResult } from '../../core/dialect.js';
 import { SpiffyApi } from './client.js';
 import { payloadUnchanged, toWire } from './mapping.js';
-import { parallelMap } from './parallel.js';
+import { mapUnordered } from '../../core/concurrent.js';
 
 /**
  * Writes records to Spiffy, `ctx.concurrency` at a time: each record is
@@ -14,7 +14,7 @@ import { parallelMap } from './parallel.js';
  */
 export function writeRecords(ctx: DialectContext, records: AsyncIterable<Customer>, mode: WriteMode): AsyncGenerator<WriteResult> {
   const api = new SpiffyApi(ctx);
-  return parallelMap(records, ctx.concurrency, (record) => writeOne(api, ctx, record, mode));
+  return mapUnordered(records, ctx.concurrency, (record) => writeOne(api, ctx, record, mode));
 }
 
 async function writeOne(api: SpiffyApi, ctx: DialectContext, record: Customer, mode: WriteMode): Promise<WriteResult> {

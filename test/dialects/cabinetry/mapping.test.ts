@@ -5,7 +5,6 @@ import { parseCondition } from '../../../src/core/query.js';
 import { criteriaParams, planSearch } from '../../../src/dialects/cabinetry/criteria.js';
 import { satisfies } from '../../../src/dialects/cabinetry/emulator.js';
 import { fromWire, project, toWire } from '../../../src/dialects/cabinetry/mapping.js';
-import { mapConcurrent } from '../../../src/dialects/cabinetry/parallel.js';
 import { ListEnvelopeSchema, OneEnvelopeSchema, WireCustomerSchema } from '../../../src/dialects/cabinetry/schema.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/cabinetry/${name}.json`, import.meta.url), 'utf8'));
@@ -151,25 +150,5 @@ describe('cabinetry emulator conditions', () => {
     expect(satisfies('x', 'in', 'a, X')).toBe(true);
     expect(satisfies(false, 'eq', '0')).toBe(true);
     expect(satisfies(null, 'neq', 'a')).toBe(true);
-  });
-});
-
-describe('mapConcurrent', () => {
-  it('keeps at most the limit in flight and yields every result', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    async function* numbers() {
-      for (let i = 0; i < 20; i += 1) yield i;
-    }
-    const results: number[] = [];
-    for await (const r of mapConcurrent(numbers(), 3, async (n) => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, (n * 7) % 5));
-      inFlight -= 1;
-      return n * 2;
-    })) results.push(r);
-    expect(peak).toBe(3);
-    expect(results.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
   });
 });
