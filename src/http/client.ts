@@ -230,11 +230,16 @@ export function parseJsonBody<S extends z.ZodType>(response: HttpResponse, schem
       bodySnippet: snippet(response.text),
     });
   }
-  const parsed = schema.safeParse(json);
+  return checkBody(response, json, schema, 'body');
+}
+
+/** Validates an answer already parsed (JSON, XML) against its wire schema; a mismatch is a protocol error naming the request. */
+export function checkBody<S extends z.ZodType>(response: HttpResponse, value: unknown, schema: S, what: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ProtocolError(
-      `${response.label} answered ${response.status} with an unexpected body: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      `${response.label} answered ${response.status} with an unexpected ${what}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
       { status: response.status, bodySnippet: snippet(response.text) },
     );
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ProtocolError, snippet } from '../../core/errors.js';
-import type { HttpResponse } from '../../http/client.js';
+import { snippet } from '../../core/errors.js';
+import { checkBody, type HttpResponse } from '../../http/client.js';
 import { parseXmlResponse, type XmlNode } from './xml.js';
 
 /**
@@ -86,15 +86,7 @@ export const ErrorAnswer = resultSet({
 /** Parses an answer's XML and checks it against a wire schema; anything else is a ProtocolError naming the request. */
 export function parseAnswer<S extends z.ZodType>(response: HttpResponse, schema: S): z.infer<S> {
   const xml: XmlNode = parseXmlResponse(response);
-  const parsed = schema.safeParse(xml);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProtocolError(
-      `${response.label} answered ${response.status} with an unexpected ResultSet: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      { status: response.status, bodySnippet: snippet(response.text) },
-    );
-  }
-  return parsed.data;
+  return checkBody(response, xml, schema, 'ResultSet');
 }
 
 /** The message of an XML error answer (`<Error><code/><message/></Error>`), or a snippet of whatever came. */
