@@ -24,7 +24,8 @@ import type { RunCounts } from '../summary.js';
  * specs, and records are canonical customers (which carry no credentials).
  */
 
-export type RunStatus = 'running' | 'unfinished' | 'finished';
+/** `abandoned`: an unfinished run that a later, new run of the same pair superseded. */
+export type RunStatus = 'running' | 'unfinished' | 'finished' | 'abandoned';
 
 export interface RunRow {
   id: number;
@@ -172,7 +173,7 @@ export class StateStore {
     this.statements = {
       insertRun: db.prepare('INSERT INTO runs (source, target, started_at, status) VALUES (?, ?, ?, ?)'),
       getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
-      lastUnfinished: db.prepare("SELECT * FROM runs WHERE source = ? AND target = ? AND status != 'finished' ORDER BY id DESC LIMIT 1"),
+      lastUnfinished: db.prepare("SELECT * FROM runs WHERE source = ? AND target = ? AND status IN ('running', 'unfinished') ORDER BY id DESC LIMIT 1"),
       lastRun: db.prepare('SELECT * FROM runs WHERE source = ? AND target = ? ORDER BY id DESC LIMIT 1'),
       setStatus: db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?'),
       setCounts: db.prepare(
@@ -230,8 +231,13 @@ export class StateStore {
     return this.getRun(id)!;
   }
 
+  /** Marks an unfinished run as superseded by a new run of the same pair (its confirmed records stay in the crosswalk). */
+  abandonRun(id: number): void {
+    this.statements.setStatus.run('abandoned', now(), id);
+  }
+
   /** Ends a run: `finished`, or `unfinished` when it stopped early (so `--resume` finds it). */
-  finishRun(id: number, status: Exclude<RunStatus, 'running'>, counts: RunCounts): void {
+  finishRun(id: number, status: 'finished' | 'unfinished', counts: RunCounts): void {
     this.db.transaction(() => {
       this.statements.setCounts.run({ id, ...counts });
       this.statements.setStatus.run(status, now(), id);
