@@ -26,7 +26,7 @@ function jsonPath(path: PropertyKey[]): string {
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_union' && 'discriminator' in issue) return `"op" must be one of rename, set, drop, table, template, addresses`;
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return issue.message.replace(/^Invalid input: /, '');
+  return issue.message.replace(/^Invalid input: /, '').replace(/expected record\b/, 'expected object');
 }
 
 interface CompiledRule {
