@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCustomer } from '../../../src/core/customer.js';
@@ -108,5 +108,17 @@ describe('mapping file errors name the JSON path', () => {
     const path = join(tempDir(), 'ok.json');
     writeFileSync(path, JSON.stringify({ rules: [] }));
     expect(loadMapping(path)(base)).toEqual(base);
+  });
+});
+
+describe('docs/mapping.md', () => {
+  it('every example mapping file in the docs is valid and maps a record', () => {
+    const text = readFileSync(new URL('../../../docs/mapping.md', import.meta.url), 'utf8');
+    const blocks = [...text.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks.length).toBeGreaterThan(10);
+    for (const block of blocks) {
+      const mapping = parseMapping(block, 'docs');
+      expect(() => mapping(base)).not.toThrow();
+    }
   });
 });
