@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomerSchema, type Customer } from '../customer.js';
@@ -118,6 +119,18 @@ CREATE TABLE IF NOT EXISTS snapshot_records (
 `;
 
 const now = () => new Date().toISOString();
+
+/**
+ * The form in which a record is kept in a snapshot: a password hash is
+ * replaced by a digest of it (`sha256:…`), so the database holds nothing a
+ * password could be checked against, while a changed hash still shows as a
+ * change. `diff --since-last` compares `snapshotForm(current)` with what
+ * {@link StateStore.readSnapshot} yields.
+ */
+export function snapshotForm(record: Customer): Customer {
+  if (record.passwordHash === undefined || record.passwordHash.startsWith('sha256:')) return record;
+  return { ...record, passwordHash: `sha256:${createHash('sha256').update(record.passwordHash).digest('hex')}` };
+}
 
 interface RunDbRow {
   id: number;
@@ -327,7 +340,8 @@ export class StateStore {
    * Replaces the snapshot of a profile with these records, atomically: the
    * old snapshot stays readable until the new one is complete, and a failure
    * while reading `records` leaves the old one in place. Records are written
-   * in batches, so memory stays flat whatever the count.
+   * in batches, so memory stays flat whatever the count. Records are kept in
+   * {@link snapshotForm} (no password hashes). Returns how many were saved.
    */
   async saveSnapshot(profileLabel: string, records: AsyncIterable<Customer>): Promise<number> {
     const staging = `\u0000staging:${profileLabel}:${process.pid}:${Date.now()}`;
@@ -341,7 +355,7 @@ export class StateStore {
     try {
       for await (const record of records) {
         seq += 1;
-        batch.push([seq, record.key, JSON.stringify(record)]);
+        batch.push([seq, record.key, JSON.stringify(snapshotForm(record))]);
         if (batch.length >= 500) {
           insertMany(batch);
           batch = [];

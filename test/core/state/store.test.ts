@@ -1,10 +1,10 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Customer } from '../../../src/core/customer.js';
 import { UserError } from '../../../src/core/errors.js';
-import { StateStore } from '../../../src/core/state/store.js';
+import { snapshotForm, StateStore } from '../../../src/core/state/store.js';
 import { emptyCounts } from '../../../src/core/summary.js';
 import { generateCustomers } from '../../../src/emulator/generator.js';
 import { tempDir } from '../../helpers/cli.js';
@@ -122,6 +122,16 @@ describe('state store', () => {
     for await (const record of store.readSnapshot('shop')) replaced.push(record.key);
     expect(replaced).toEqual(first.slice(0, 3).map((r) => r.key));
     expect(store.hasSnapshot('other')).toBe(false);
+
+    // No password hash is stored, only a digest that still changes when the hash does.
+    await store.saveSnapshot('pw', from([{ ...first[0], passwordHash: '$2y$10$secret' }]));
+    for await (const record of store.readSnapshot('pw')) {
+      expect(record.passwordHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(record).toEqual(snapshotForm({ ...first[0], passwordHash: '$2y$10$secret' }));
+    }
+    for (const name of ['state.db', 'state.db-wal']) {
+      if (existsSync(join(dir, name))) expect(readFileSync(join(dir, name)).includes('$2y$10$secret')).toBe(false);
+    }
     for await (const record of store.readSnapshot('other')) throw new Error(`unexpected ${record.key}`);
   });
 });
