@@ -99,3 +99,30 @@ describe.skipIf(remote.length === 0)('migrate survives SIGKILL', () => {
     }
   });
 });
+
+describe.skipIf(remote.length === 0)('migrate when the target goes away', () => {
+  it.each(remote.length > 0 ? remote : ['none'])('jsonl → %s: exit 3, summary first, run left unfinished', async (to) => {
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, [...generateCustomers(200, 9)].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const target = await startEmulator(to, { customers: 0, seed: 4, latencyMs: 15 });
+    let closed = false;
+    try {
+      const profiles = writeProfiles(dir, { dst: { ...target.profile, retries: 0 } });
+      const args = ['migrate', '--from', `jsonl:${input}`, '--to', 'dst', '--profiles', profiles, '--state', join(dir, 'state')];
+      const running = runCli(args, { cwd: dir });
+      const deadline = Date.now() + 20_000;
+      while (target.stats().writes < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      await target.close();
+      closed = true;
+      const result = await running;
+      expect(result.code, result.stderr).toBe(3);
+      const c = counts(result.stderr);
+      expect(c.read).toBeGreaterThan(0);
+      expect(result.stderr.search(summary)).toBeLessThan(result.stderr.indexOf('error:'));
+      expect(result.stderr).toMatch(/--resume/);
+    } finally {
+      if (!closed) await target.close();
+    }
+  });
+});
