@@ -46,12 +46,33 @@ export async function pushRecords(options: PushOptions): Promise<PushOutcome> {
  * A dry run: every record is mapped and looked up on the target (read-only)
  * and counted as it would be, and nothing is sent.
  */
-export async function planRecords(options: Omit<PushOptions, 'onProblem'> & { onPreview?: (record: Customer, payload: unknown) => void; previews: number }): Promise<RunCounts> {
+export interface PlanOptions extends Omit<PushOptions, 'onProblem'> {
+  onPreview?: (record: Customer, payload: unknown) => void;
+  previews: number;
+  /**
+   * Decides a record without asking the target (e.g. `unchanged` from the
+   * migrate crosswalk); undefined falls back to `find`. Records it decides are
+   * not previewed.
+   */
+  classify?: (record: Customer) => Promise<Pick<WriteResult, 'status' | 'id' | 'reason'> | undefined>;
+}
+
+export async function planRecords(options: PlanOptions): Promise<RunCounts> {
   const counts = emptyCounts();
   const { dialect, ctx } = options.target;
+  let previewed = 0;
   for await (const record of options.records) {
     counts.read += 1;
-    if (counts.read <= options.previews) options.onPreview?.(record, dialect.preview ? dialect.preview(record, ctx) : record);
+    const decided = await options.classify?.(record);
+    if (decided) {
+      countResult(counts, decided.status);
+      await options.onResult?.({ ...decided, key: record.key, record }, counts);
+      continue;
+    }
+    if (previewed < options.previews) {
+      previewed += 1;
+      options.onPreview?.(record, dialect.preview ? dialect.preview(record, ctx) : record);
+    }
     const existing = dialect.find ? await dialect.find(ctx, record) : undefined;
     let status: WriteResult['status'] = existing ? 'updated' : 'created';
     let reason: string | undefined;

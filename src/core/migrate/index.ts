@@ -1,0 +1,82 @@
+import type { WriteResult } from '../dialect.js';
+import { redactUrl } from '../errors.js';
+import { maskPayload } from '../mask.js';
+import { StateStore } from '../state/store.js';
+import type { Mapping } from '../mapping-file/index.js';
+import { openRejects, type RejectsSink } from '../../io/rejects.js';
+import { finish, openOutput } from '../../io/streams.js';
+import type { Logger } from '../../ui/logger.js';
+import { migrate, type MigrateEndpoint, type MigrateOptions, type MigrateResult } from './pipeline.js';
+import { writeReport } from './report.js';
+
+export { migrate, type MigrateEndpoint, type MigrateOptions, type MigrateResult, type MigrateProgress } from './pipeline.js';
+export { writeReport } from './report.js';
+export { contentHash, stableStringify, lostFields } from './hash.js';
+
+/** How the state store names an endpoint: its label, plus the API address of a remote system (no credentials). */
+export function stateIdOf(endpoint: { label: string; dialect: { kind: 'file' | 'remote' }; ctx: { profile: { baseUrl?: string } } }): string {
+  const base = endpoint.dialect.kind === 'remote' ? endpoint.ctx.profile.baseUrl : undefined;
+  return base ? `${endpoint.label} ${redactUrl(base)}` : endpoint.label;
+}
+
+export interface RunMigrateOptions extends Omit<MigrateOptions, 'state' | 'onProblem' | 'onPreview' | 'source' | 'target'> {
+  source: Omit<MigrateEndpoint, 'stateId'>;
+  target: Omit<MigrateEndpoint, 'stateId'>;
+  /** `--state DIR`. */
+  stateDir: string;
+  mapping?: Mapping;
+  rejectsPath?: string;
+  rejectsFormat?: 'csv' | 'jsonl';
+  rawCsv?: boolean;
+  reportPath?: string;
+  log: Logger;
+}
+
+/**
+ * The whole `migrate` command behind the CLI: opens the state store and the
+ * output files (a mistake there is exit 2 before anything is sent), runs the
+ * pipeline, writes the rejects file and the report. The caller prints the
+ * summary and, when `result.error` is set, raises it after the summary.
+ */
+export async function runMigrate(options: RunMigrateOptions): Promise<MigrateResult & { rejectsWritten: number }> {
+  const state = options.dryRun ? openExisting(options.stateDir) : new StateStore(options.stateDir);
+  let rejects: RejectsSink | undefined;
+  try {
+    if (options.reportPath) await finish(await openOutput(options.reportPath, 'report file'));
+    if (options.rejectsPath && !options.dryRun) rejects = await openRejects(options.rejectsPath, options.rejectsFormat ?? 'csv', options.rawCsv);
+    const source = { ...options.source, stateId: stateIdOf(options.source) };
+    const target = { ...options.target, stateId: stateIdOf(options.target) };
+    const result = await migrate({
+      ...options,
+      source,
+      target,
+      state,
+      onPreview: (record, payload) => options.log.summary(`would send ${record.key}: ${JSON.stringify(maskPayload(payload))}`),
+      onProblem: async (problem: WriteResult) => {
+        if (rejects) await rejects.add(problem);
+        else options.log.warn(`${problem.status} ${problem.key}: ${problem.reason ?? ''}`);
+      },
+    });
+    const rejectsWritten = rejects?.count ?? 0;
+    await rejects?.close();
+    rejects = undefined;
+    try {
+      if (options.reportPath) await writeReport(options.reportPath, result);
+    } finally {
+      await result.outcomes.dispose();
+    }
+    return { ...result, rejectsWritten };
+  } finally {
+    await rejects?.close();
+    state?.close();
+  }
+}
+
+/** A dry run reads the state (to say `unchanged`) but never creates or changes it. */
+function openExisting(dir: string): StateStore | undefined {
+  try {
+    return new StateStore(dir, { readonly: true });
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,62 @@
+import { createReadStream } from 'node:fs';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { WriteStatus } from '../dialect.js';
+
+/** What happened to one record, as the report lists it. */
+export interface RecordOutcome {
+  /** The record's key in the source. */
+  key: string;
+  status: WriteStatus;
+  /** The target's id, from the target's answer or the crosswalk. */
+  targetId?: string;
+  /** The key the record was sent under, when a mapping changed it. */
+  targetKey?: string;
+  email?: string;
+  reason?: string;
+  /** Found on the target before sending (it was in flight when an earlier run stopped). */
+  matched?: boolean;
+  /** The source had a password hash, which is never sent as a password: this customer must set a new one. */
+  needsPassword?: boolean;
+}
+
+/**
+ * Per-record outcomes are spooled to a temporary JSON Lines file while the
+ * run goes, so that memory stays flat, and streamed into the report at the
+ * end.
+ */
+export class OutcomeLog {
+  private buffer: string[] = [];
+  private constructor(private readonly dir: string, readonly path: string) {}
+
+  static async open(): Promise<OutcomeLog> {
+    const dir = await mkdtemp(join(tmpdir(), 'custsync-outcomes-'));
+    const path = join(dir, 'outcomes.jsonl');
+    await writeFile(path, '');
+    return new OutcomeLog(dir, path);
+  }
+
+  async add(outcome: RecordOutcome): Promise<void> {
+    this.buffer.push(JSON.stringify(outcome));
+    if (this.buffer.length >= 500) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const text = `${this.buffer.join('\n')}\n`;
+    this.buffer = [];
+    await appendFile(this.path, text);
+  }
+
+  async *read(): AsyncGenerator<RecordOutcome> {
+    await this.flush();
+    const lines = createInterface({ input: createReadStream(this.path), crlfDelay: Infinity });
+    for await (const line of lines) if (line) yield JSON.parse(line) as RecordOutcome;
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

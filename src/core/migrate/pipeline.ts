@@ -1,0 +1,371 @@
+import type { Customer } from '../customer.js';
+import type { Dialect, DialectContext, WriteResult, WriteStatus } from '../dialect.js';
+import type { Mapping } from '../mapping-file/index.js';
+import { MappingError } from '../mapping-file/index.js';
+import { planRecords } from '../push.js';
+import type { Confirmation, RunRow, StateStore } from '../state/store.js';
+import { countResult, emptyCounts, settleCounts, type RunCounts } from '../summary.js';
+import type { Logger } from '../../ui/logger.js';
+import { contentHash, lostFields } from './hash.js';
+import { OutcomeLog, type RecordOutcome } from './outcomes.js';
+
+/**
+ * `custsync migrate`: source → canonical → mapping → target, streaming, with
+ * its progress in the state store (SPEC sections 1, 4, 5).
+ *
+ * For every record read: map it (a pure function), hash what would be sent,
+ * and decide:
+ * - in the crosswalk with the same hash: `unchanged`, nothing sent;
+ * - marked in flight by a run that stopped: looked up on the target first
+ *   (`dialect.find`), and when found recorded as done, never created twice;
+ * - otherwise marked in flight (committed) and handed to the target's
+ *   `write`, which batches on its own.
+ * A record is marked done only when the target's result confirms it, in the
+ * same transaction as the run's checkpoint (batched every N results or
+ * every few hundred ms).
+ */
+export interface MigrateEndpoint {
+  dialect: Dialect;
+  ctx: DialectContext;
+  /** As typed, for messages. */
+  label: string;
+  /** How the state store names it: the label, plus the API address for remote systems (so a profile pointed elsewhere starts afresh). */
+  stateId: string;
+}
+
+export interface MigrateProgress {
+  /** Records the source will yield, when it said so cheaply. */
+  total?: number;
+  read: number;
+  /** Handed to the target. */
+  sent: number;
+  counts: RunCounts;
+  readDone: boolean;
+  writeDone: boolean;
+}
+
+export type ProgressEvent = 'start' | 'tick' | 'read-done' | 'write-done';
+
+export interface MigrateOptions {
+  source: MigrateEndpoint;
+  target: MigrateEndpoint;
+  /** Required for a real run; a dry run only reads it (to report `unchanged`). */
+  state?: StateStore;
+  mapping?: Mapping;
+  dryRun?: boolean;
+  resume?: boolean;
+  /** Dry runs: how many payloads to show. */
+  previews?: number;
+  onPreview?: (record: Customer, payload: unknown) => void;
+  /** Rejected and failed records (the rejects file). */
+  onProblem?: (result: WriteResult) => Promise<void>;
+  onProgress?: (progress: Readonly<MigrateProgress>, event: ProgressEvent) => void;
+  log: Logger;
+  /** Stops the run as a failure would (graceful: confirmed results are committed). */
+  signal?: AbortSignal;
+  /** Commit confirmations every this many results or this many ms, whichever comes first. */
+  commitEvery?: { results: number; ms: number };
+}
+
+export interface MigrateResult {
+  source: string;
+  target: string;
+  run?: RunRow;
+  resumed: boolean;
+  dryRun: boolean;
+  status: 'finished' | 'unfinished' | 'dry-run';
+  counts: RunCounts;
+  /** Set when the run stopped early (remote failure, abort); the counts still add up. */
+  error?: unknown;
+  startedAt: string;
+  finishedAt: string;
+  durations: { totalMs: number; readMs?: number };
+  /** HTTP exchanges made by each side, when known. */
+  requests: { source?: number; target?: number };
+  /** Field path → how many records had a value there that the target cannot hold. */
+  lostFields: Map<string, number>;
+  /** Records with a password hash (customers who must set a password on the target). */
+  passwordResets: number;
+  outcomes: OutcomeLog;
+}
+
+interface InFlight {
+  sourceKey: string;
+  hash: string;
+  needsPassword: boolean;
+  email?: string;
+}
+
+const defaultCommit = { results: 200, ms: 250 };
+
+class Aborted extends Error {}
+
+export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const { source, target, state, log } = options;
+  const outcomes = await OutcomeLog.open();
+  const counts = emptyCounts();
+  const progress: MigrateProgress = { read: 0, sent: 0, counts, readDone: false, writeDone: false };
+  const lost = new Map<string, number>();
+  let passwordResets = 0;
+  let readMs: number | undefined;
+  const emit = (event: ProgressEvent) => options.onProgress?.(progress, event);
+
+  // Only a remote target keeps what it was sent: a file target is written whole every run.
+  const incremental = target.dialect.kind === 'remote' && state !== undefined;
+
+  let run: RunRow | undefined;
+  let resumed = false;
+  if (!options.dryRun) {
+    if (!state) throw new Error('migrate: a state store is required for a real run');
+    const unfinished = state.lastUnfinishedRun(source.stateId, target.stateId);
+    if (options.resume && unfinished) {
+      run = state.resumeRun(unfinished.id);
+      resumed = true;
+      const checkpoint = state.lastCheckpoint(run.id);
+      log.info(`migrate: resuming run #${run.id} (${checkpoint?.confirmed ?? 0} records confirmed before it stopped)`);
+    } else {
+      if (options.resume) log.info(`migrate: no unfinished run of ${source.label} → ${target.label} to resume; starting a new run`);
+      else if (unfinished) {
+        log.info(`migrate: run #${unfinished.id} of ${source.label} → ${target.label} did not finish; starting a new one (what it confirmed is not sent again)`);
+        state.abandonRun(unfinished.id);
+      }
+      run = state.startRun(source.stateId, target.stateId);
+    }
+  }
+
+  try {
+    progress.total = source.dialect.count ? await source.dialect.count(source.ctx).catch(() => undefined) : undefined;
+  } catch {
+    progress.total = undefined;
+  }
+  emit('start');
+
+  /** Source records, mapped; mapping failures become rejections here. */
+  async function* mapped(): AsyncGenerator<{ original: Customer; record: Customer }> {
+    for await (const original of source.dialect.read(source.ctx, { where: [] })) {
+      counts.read += 1;
+      progress.read = counts.read;
+      let record: Customer;
+      try {
+        record = options.mapping ? options.mapping(original) : original;
+      } catch (error) {
+        if (!(error instanceof MappingError)) throw error;
+        countResult(counts, 'rejected');
+        await options.onProblem?.({ status: 'rejected', key: original.key, reason: error.message, record: original });
+        await outcomes.add({ key: original.key, status: 'rejected', email: original.email, reason: error.message });
+        emit('tick');
+        continue;
+      }
+      if (target.dialect.project) {
+        let stored: Customer | undefined;
+        try {
+          stored = target.dialect.project(record, target.ctx);
+        } catch {
+          stored = undefined;
+        }
+        if (stored) for (const path of lostFields(record, stored)) lost.set(path, (lost.get(path) ?? 0) + 1);
+      }
+      yield { original, record };
+      emit('tick');
+    }
+    readMs = Date.now() - started;
+    progress.readDone = true;
+    emit('read-done');
+  }
+
+  const hashOf = (record: Customer): string => {
+    if (target.dialect.project) {
+      try {
+        return contentHash(target.dialect.project(record, target.ctx));
+      } catch {
+        // Fall through: hash the record itself.
+      }
+    }
+    return contentHash(record);
+  };
+
+  const outcomeOf = (original: Customer, record: Customer, status: WriteStatus, extra: Partial<RecordOutcome> = {}): RecordOutcome => {
+    const needsPassword = original.passwordHash !== undefined && original.passwordHash !== '';
+    if (needsPassword && (status === 'created' || status === 'updated' || status === 'unchanged')) passwordResets += 1;
+    return {
+      key: original.key,
+      status,
+      ...(record.key !== original.key ? { targetKey: record.key } : {}),
+      email: record.email,
+      ...(needsPassword ? { needsPassword } : {}),
+      ...extra,
+    };
+  };
+
+  let error: unknown;
+  try {
+    if (options.dryRun) {
+      await dryRun();
+    } else {
+      await realRun(run!);
+    }
+  } catch (caught) {
+    error = caught instanceof Aborted ? new Error('the run was stopped') : caught;
+  }
+  settleCounts(counts);
+  progress.writeDone = true;
+  emit('write-done');
+  await outcomes.flush();
+  const status = options.dryRun ? 'dry-run' : error ? 'unfinished' : 'finished';
+  if (run && state) {
+    state.finishRun(run.id, error ? 'unfinished' : 'finished', counts);
+    run = state.getRun(run.id);
+  }
+  const finished = Date.now();
+  return {
+    source: source.label,
+    target: target.label,
+    run,
+    resumed,
+    dryRun: options.dryRun === true,
+    status,
+    counts,
+    error,
+    startedAt,
+    finishedAt: new Date(finished).toISOString(),
+    durations: { totalMs: finished - started, readMs },
+    requests: { source: requestsOf(source), target: requestsOf(target) },
+    lostFields: lost,
+    passwordResets,
+    outcomes,
+  };
+
+  async function dryRun(): Promise<void> {
+    const pairs = new Map<Customer, Customer>();
+    async function* records(): AsyncGenerator<Customer> {
+      for await (const { original, record } of mapped()) {
+        pairs.set(record, original);
+        yield record;
+      }
+    }
+    const plan = await planRecords({
+      records: records(),
+      target,
+      mode: 'upsert',
+      previews: options.previews ?? 3,
+      onPreview: options.onPreview,
+      classify: async (record) => {
+        if (!incremental) return undefined;
+        const original = pairs.get(record)!;
+        const known = state!.getCrosswalk(source.stateId, original.key, target.stateId);
+        if (known && known.hash === hashOf(record) && !state!.getPending(source.stateId, original.key, target.stateId)) {
+          return { status: 'unchanged', id: known.targetId };
+        }
+        return undefined;
+      },
+      onResult: async (result) => {
+        const original = pairs.get(result.record) ?? result.record;
+        pairs.delete(result.record);
+        countResult(counts, result.status);
+        await outcomes.add(outcomeOf(original, result.record, result.status, { targetId: result.id, reason: result.reason }));
+        emit('tick');
+      },
+    });
+    void plan;
+  }
+
+  async function realRun(current: RunRow): Promise<void> {
+    const store = state!;
+    const key = { source: source.stateId, target: target.stateId };
+    const inflight = new Map<Customer, InFlight & { original: Customer }>();
+    const commit = options.commitEvery ?? defaultCommit;
+    let batch: Confirmation[] = [];
+    let lastCommit = Date.now();
+    const flush = () => {
+      if (batch.length === 0) return;
+      store.commitBatch({ id: current.id, ...key }, batch, counts);
+      batch = [];
+      lastCommit = Date.now();
+    };
+
+    async function* toSend(): AsyncGenerator<Customer> {
+      for await (const { original, record } of mapped()) {
+        if (options.signal?.aborted) throw new Aborted();
+        const hash = hashOf(record);
+        if (incremental) {
+          const known = store.getCrosswalk(key.source, original.key, key.target);
+          const pending = store.getPending(key.source, original.key, key.target);
+          if (known && known.hash === hash && !pending) {
+            // Confirmed by this same run before it was stopped: keep its outcome; otherwise it is unchanged.
+            const status: WriteStatus = known.runId === current.id && (known.status === 'created' || known.status === 'updated') ? known.status : 'unchanged';
+            countResult(counts, status);
+            await outcomes.add(outcomeOf(original, record, status, { targetId: known.targetId }));
+            continue;
+          }
+          if (pending && !known && target.dialect.find) {
+            // In flight when a run stopped: it may have reached the target. Look before creating it again.
+            const id = await target.dialect.find(target.ctx, record);
+            if (id !== undefined) {
+              const status: WriteStatus = pending.runId === current.id ? 'created' : 'unchanged';
+              countResult(counts, status);
+              batch.push({ kind: 'done', sourceKey: original.key, targetId: id, hash, status });
+              await outcomes.add(outcomeOf(original, record, status, { targetId: id, matched: true }));
+              continue;
+            }
+          }
+          // Committed before the record can leave: if the process dies now, the next run looks it up first.
+          store.markPending(key.source, original.key, key.target, current.id);
+        }
+        inflight.set(record, { sourceKey: original.key, hash, needsPassword: original.passwordHash !== undefined, email: record.email, original });
+        progress.sent += 1;
+        yield record;
+      }
+    }
+
+    const lookup = (result: WriteResult) => {
+      const direct = inflight.get(result.record);
+      if (direct) {
+        inflight.delete(result.record);
+        return direct;
+      }
+      for (const [record, meta] of inflight) {
+        if (record.key === result.key) {
+          inflight.delete(record);
+          return meta;
+        }
+      }
+      return undefined;
+    };
+
+    try {
+      for await (const result of target.dialect.write(target.ctx, toSend(), { mode: 'upsert' })) {
+        const meta = lookup(result);
+        countResult(counts, result.status);
+        const original = meta?.original ?? result.record;
+        if (!meta) log.warn(`the target answered for ${result.key}, which was not sent in this run`);
+        if (result.status === 'rejected' || result.status === 'failed') {
+          await options.onProblem?.(result);
+          // A rejected record was refused, so nothing is in flight; a failed one may have reached the target.
+          if (result.status === 'rejected' && meta) batch.push({ kind: 'refused', sourceKey: meta.sourceKey });
+        } else if (meta) {
+          // No id in the answer keeps the id the crosswalk has (see commitBatch).
+          batch.push({ kind: 'done', sourceKey: meta.sourceKey, targetId: result.id, hash: meta.hash, status: result.status });
+        }
+        const targetId = result.id ?? (meta && result.status !== 'rejected' ? store.getCrosswalk(key.source, meta.sourceKey, key.target)?.targetId : undefined);
+        await outcomes.add(outcomeOf(original, result.record, result.status, { targetId, reason: result.reason }));
+        if (batch.length >= commit.results || Date.now() - lastCommit >= commit.ms) flush();
+        emit('tick');
+        if (options.signal?.aborted) throw new Aborted();
+      }
+    } finally {
+      // Whatever stopped the run, what the target confirmed is committed.
+      flush();
+    }
+  }
+}
+
+function requestsOf(endpoint: MigrateEndpoint): number | undefined {
+  if (endpoint.dialect.kind !== 'remote') return undefined;
+  try {
+    return endpoint.ctx.http.requestCount;
+  } catch {
+    return undefined;
+  }
+}
