@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { diffStreams, type DiffKey } from '../core/diff.js';
+import { diffSinceLast } from '../core/since-last.js';
 import type { Customer } from '../core/customer.js';
 import { diffRenderer } from '../ui/diff-render.js';
 import { choice, fileOptions, globals, withEndpoint } from './shared.js';
@@ -48,8 +49,7 @@ Examples:
       let differences = 0;
       await withEndpoint(flags.from, { ...resolve, flag: '--from' }, async (source) => {
         if (flags.sinceLast) {
-          const { diffSinceLast } = await import('../core/since-last.js');
-          const summary = await diffSinceLast({ source, stateDir: g.state, key, sink: render, log: g.log });
+          const summary = await diffSinceLast({ source, stateDir: g.state, key, sink: render });
           differences = summary.added + summary.removed + summary.changed;
           g.log.summary(`added ${summary.added} · removed ${summary.removed} · changed ${summary.changed} · unchanged ${summary.unchanged}`);
           return;

@@ -95,7 +95,10 @@ export function compareRecords(from: Customer, to: Customer, ignore: ReadonlySet
     if (ignore.has(path) || ignore.has(path.split('.')[0])) continue;
     const left = a.get(path) ?? null;
     const right = b.get(path) ?? null;
-    if (left !== right) changes.push({ field: path, from: right, to: left });
+    if (left === right) continue;
+    // A changed password hash is a difference worth knowing about, but its value is never printed.
+    if (path === 'passwordHash') changes.push({ field: path, from: right === null ? null : '***', to: left === null ? null : '***' });
+    else changes.push({ field: path, from: right, to: left });
   }
   return changes;
 }

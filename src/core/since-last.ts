@@ -1,9 +1,48 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Customer } from './customer.js';
 import type { Dialect, DialectContext } from './dialect.js';
-import { UserError } from './errors.js';
-import type { DiffKey, DiffSink, DiffSummary } from './diff.js';
-import type { Logger } from '../ui/logger.js';
+import { diffStreams, type DiffKey, type DiffSink, type DiffSummary } from './diff.js';
+import { openStateStore, snapshotForm } from './state/store.js';
+import { readJsonl } from '../io/jsonl.js';
+import { finish, writeChunk } from '../io/streams.js';
 
-/** `diff --since-last`: placeholder until the state store lands. */
-export async function diffSinceLast(_options: { source: { dialect: Dialect; ctx: DialectContext; label: string }; stateDir: string; key: DiffKey; sink: DiffSink; log: Logger }): Promise<DiffSummary> {
-  throw new UserError('diff --since-last needs the state store, which is not in this build yet');
+/**
+ * `diff --since-last` (SPEC section 1): the source now against the snapshot
+ * the last `--since-last` run of the same source stored, then the new
+ * snapshot replaces it. The source is read once: while it is compared, it is
+ * also spooled to a temporary file, from which the snapshot is saved after the
+ * comparison (the old snapshot has been read by then). The first run reports
+ * every record `added`.
+ */
+export interface SinceLastOptions {
+  source: { dialect: Dialect; ctx: DialectContext; label: string };
+  stateDir: string;
+  key: DiffKey;
+  sink: DiffSink;
+}
+
+export async function diffSinceLast(options: SinceLastOptions): Promise<DiffSummary> {
+  const store = openStateStore(options.stateDir);
+  const dir = await mkdtemp(join(tmpdir(), 'custsync-snapshot-'));
+  const spool = join(dir, 'now.jsonl');
+  try {
+    const output = createWriteStream(spool);
+    async function* now(): AsyncGenerator<Customer> {
+      for await (const record of options.source.dialect.read(options.source.ctx, { where: [] })) {
+        const form = snapshotForm(record);
+        await writeChunk(output, `${JSON.stringify(form)}\n`);
+        yield form;
+      }
+      await finish(output);
+    }
+    const summary = await diffStreams(now(), store.readSnapshot(options.source.label), { key: options.key }, options.sink);
+    await store.saveSnapshot(options.source.label, readJsonl(createReadStream(spool), spool));
+    return summary;
+  } finally {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateCustomers } from '../../src/emulator/generator.js';
+import { generateCustomer, generateCustomers } from '../../src/emulator/generator.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 describe('diff between two file systems', () => {
@@ -65,5 +65,36 @@ describe('diff between two file systems', () => {
     const result = await runCli(['diff', '--from', 'jsonl:newer.jsonl'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--to DST or --since-last');
+  });
+});
+
+describe('diff --since-last', () => {
+  it('first run reports everything added; the next only what changed since, then stores the new snapshot', async () => {
+    const dir = tempDir();
+    const base = [...generateCustomers(12, 9)];
+    const write = (records: typeof base) => writeFileSync(join(dir, 'shop.jsonl'), records.map((c) => JSON.stringify(c)).join('\n'));
+    write(base);
+    const args = ['diff', '--from', 'jsonl:shop.jsonl', '--since-last', '--state', join(dir, 'state')];
+    const first = await runCli(args, { cwd: dir });
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim().split('\n').filter((l) => l.startsWith('+ '))).toHaveLength(12);
+
+    const quiet = await runCli([...args, '--exit-code'], { cwd: dir });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toBe('');
+
+    write([...base.slice(1, 11).map((c) => (c.key === 'C000005' ? { ...c, email: 'moved@example.com', passwordHash: 'h2' } : c)), generateCustomer(20, 9)]);
+    const second = await runCli([...args, '--exit-code'], { cwd: dir });
+    expect(second.code).toBe(1);
+    const lines = second.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('+ '))).toEqual([expect.stringMatching(/^\+ C000021 /)]);
+    expect(lines.filter((l) => l.startsWith('- ')).map((l) => l.split(' ')[1]).sort()).toEqual(['C000001', 'C000012']);
+    expect(lines.filter((l) => l.startsWith('~ '))).toEqual([expect.stringMatching(/^~ C000005 moved@example.com/)]);
+    expect(second.stdout).toContain('email: ');
+    // A password hash is compared by digest and never printed.
+    expect(second.stdout).not.toContain('h2');
+
+    const third = await runCli([...args, '--exit-code'], { cwd: dir });
+    expect(third.code).toBe(0);
   });
 });

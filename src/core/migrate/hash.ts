@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Customer } from '../customer.js';
+import { flatten } from '../diff.js';
 
 /** JSON with object keys sorted, so equal records always give equal text. */
 export function stableStringify(value: unknown): string {
@@ -18,32 +19,13 @@ export function contentHash(record: Customer): string {
   return createHash('sha256').update(stableStringify(record)).digest('hex');
 }
 
-/** Every leaf of a record as `path → JSON text`, with addresses named by kind (`addresses[billing].city`, `addresses[shipping#2].lines`). */
-export function leaves(record: Customer): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [name, value] of Object.entries(record)) {
-    if (value === undefined || name === 'addresses' || name === 'custom' || name === 'source') continue;
-    if (Array.isArray(value) && value.length === 0) continue;
-    out.set(name, stableStringify(value));
-  }
-  for (const [name, value] of Object.entries(record.custom)) out.set(`custom.${name}`, JSON.stringify(value));
-  const seen: Record<string, number> = {};
-  for (const address of record.addresses) {
-    seen[address.kind] = (seen[address.kind] ?? 0) + 1;
-    const tag = `addresses[${address.kind}${seen[address.kind] > 1 ? `#${seen[address.kind]}` : ''}]`;
-    for (const [name, value] of Object.entries(address)) {
-      if (value === undefined || name === 'kind' || name === 'isDefault') continue;
-      if (Array.isArray(value) && value.length === 0) continue;
-      out.set(`${tag}.${name}`, stableStringify(value));
-    }
-  }
-  return out;
-}
+/** Fields the target sets for itself: a different value there is not a field the target cannot hold. */
+const systemFields = new Set(['createdAt', 'updatedAt']);
 
-/** Fields of `record` that `stored` (the target's projection of it) does not hold as they were. */
+/** Fields of `record` that `stored` (the target's projection of it) does not hold as they were, as the paths `diff` prints. */
 export function lostFields(record: Customer, stored: Customer): string[] {
-  const after = leaves(stored);
+  const after = flatten(stored);
   const lost: string[] = [];
-  for (const [path, value] of leaves(record)) if (after.get(path) !== value) lost.push(path);
+  for (const [path, value] of flatten(record)) if (!systemFields.has(path) && after.get(path) !== value) lost.push(path);
   return lost;
 }
