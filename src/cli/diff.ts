@@ -56,7 +56,7 @@ Examples:
         }
         await withEndpoint(flags.to, { ...resolve, flag: '--to' }, async (target) => {
           const ignore = key === 'email' ? [...systemFields, 'key'] : systemFields;
-          const summary = await diffStreams(projected(source, target), target.dialect.read(target.ctx, { where: [] }), { key, ignore }, render);
+          const summary = await diffStreams(projected(source, target), target.dialect.read(target.ctx, { where: [] }), { key, ignore, absentIsNoChange: true }, render);
           differences = summary.added + summary.removed + summary.changed;
           g.log.summary(`added ${summary.added} · removed ${summary.removed} · changed ${summary.changed} · unchanged ${summary.unchanged}`);
         });

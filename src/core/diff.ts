@@ -29,6 +29,13 @@ export interface DiffOptions {
   key: DiffKey;
   /** Fields left out of the comparison (e.g. timestamps the target sets itself). */
   ignore?: string[];
+  /**
+   * Between two systems: a field the newer side lacks is not a change, since
+   * a migration never clears what it does not send (ids and defaults the
+   * target sets for itself). A snapshot diff leaves this off: there a field
+   * that went away is a change.
+   */
+  absentIsNoChange?: boolean;
 }
 
 /** What a diff hands its renderer, in order: every added, then removed, then changed record. */
@@ -87,7 +94,7 @@ export function flatten(record: Customer): Map<string, string> {
   return out;
 }
 
-export function compareRecords(from: Customer, to: Customer, ignore: ReadonlySet<string>): FieldChange[] {
+export function compareRecords(from: Customer, to: Customer, ignore: ReadonlySet<string>, absentIsNoChange = false): FieldChange[] {
   const a = flatten(from);
   const b = flatten(to);
   const changes: FieldChange[] = [];
@@ -95,7 +102,7 @@ export function compareRecords(from: Customer, to: Customer, ignore: ReadonlySet
     if (ignore.has(path) || ignore.has(path.split('.')[0])) continue;
     const left = a.get(path) ?? null;
     const right = b.get(path) ?? null;
-    if (left === right) continue;
+    if (left === right || (absentIsNoChange && left === null)) continue;
     // A changed password hash is a difference worth knowing about, but its value is never printed.
     if (path === 'passwordHash') changes.push({ field: path, from: right === null ? null : '***', to: left === null ? null : '***' });
     else changes.push({ field: path, from: right, to: left });
@@ -139,7 +146,7 @@ export async function diffStreams(newer: AsyncIterable<Customer>, older: AsyncIt
           continue;
         }
         markSeen.run(k);
-        const changes = compareRecords(record, JSON.parse(found.record) as Customer, ignore);
+        const changes = compareRecords(record, JSON.parse(found.record) as Customer, ignore, options.absentIsNoChange);
         if (changes.length === 0) summary.unchanged += 1;
         else {
           summary.changed += 1;

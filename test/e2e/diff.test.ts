@@ -15,8 +15,9 @@ describe('diff between two file systems', () => {
       const billing = c.addresses.find((a) => a.kind === 'billing')!;
       return { ...c, lastName: 'Changed', groups: [...c.groups, 'new-group'], addresses: [{ ...billing, city: 'Elsewhere' }, ...c.addresses.filter((a) => a !== billing)], updatedAt: '2030-01-01T00:00:00.000Z' };
     });
-    // Matching by email ignores keys: give the older side other keys.
-    writeFileSync(join(dir, 'older.jsonl'), older.map((c) => JSON.stringify({ ...c, key: `old-${c.key}` })).join('\n'));
+    // Matching by email ignores keys: give the older side other keys. Ids the target set for
+    // itself (here externalId) are not differences: a migration never clears what it does not send.
+    writeFileSync(join(dir, 'older.jsonl'), older.map((c) => JSON.stringify({ ...c, key: `old-${c.key}`, externalId: `T-${c.key}` })).join('\n'));
     writeFileSync(join(dir, 'newer.jsonl'), newer.map((c) => JSON.stringify(c)).join('\n'));
   });
 
@@ -32,6 +33,7 @@ describe('diff between two file systems', () => {
     expect(result.stdout).toMatch(/\n {4}groups: .* -> ".*new-group.*"\n/);
     // Timestamps a target sets itself are not differences between systems.
     expect(result.stdout).not.toContain('updatedAt');
+    expect(result.stdout).not.toContain('externalId');
     expect(result.stderr).toContain('added 1 · removed 1 · changed 1 · unchanged 17');
   });
 

@@ -49,11 +49,20 @@ describe.skipIf(pairs.length === 0)('migrate between remote dialects', () => {
       const dir = tempDir();
       const profiles = writeProfiles(dir, { src: source.profile, dst: target.profile });
       const args = ['migrate', '--from', 'src', '--to', 'dst', '--profiles', profiles, '--state', join(dir, 'state')];
+      const diff = ['diff', '--from', 'src', '--to', 'dst', '--profiles', profiles, '--exit-code'];
+      const before = await runCli(diff, { cwd: dir });
+      expect(before.code, before.stderr).toBe(1);
+      expect(before.stderr).toContain('added 30 · removed 0 · changed 0 · unchanged 0');
       const first = await runCli([...args, '--report', join(dir, 'report.json')], { cwd: dir });
       expect([0, 1], first.stderr).toContain(first.code);
       const c = counts(first.stderr);
       expect(c.read).toBe(30);
       expect(c.created + c.updated).toBeGreaterThan(0);
+      // What landed is everything the target can hold of the source: diff (which projects
+      // each source record into the target dialect) finds nothing left to change.
+      const after = await runCli(diff, { cwd: dir });
+      expect(after.stdout, after.stderr).toBe('');
+      expect(after.code).toBe(0);
 
       const writes = target.stats().writes;
       const again = await runCli(args, { cwd: dir });
