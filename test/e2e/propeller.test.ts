@@ -234,13 +234,13 @@ describe('propeller: find, count, preview', () => {
     writeFileSync(input, jsonl([
       { ...base, key: 'C000003', custom: { ssn: '123456789' } },
       { ...base, key: 'NEW', email: 'x@example.com' },
-      // Found by email: seeded customer 5 has no sourceId.
+      // Same email as seeded customer 5, which has no sourceId: the upsert keys on sourceId, so this is a create.
       { ...base, key: 'OTHER', email: lines((await runCli(['pull', '--from', 'prop', '--format', 'jsonl', '--where', 'key = 5', '--profiles', s.profiles])).stdout)[0].email },
     ] as Customer[]));
     s.requests.length = 0;
     const dry = await runCli(['push', '--to', 'prop', '--input', input, '--format', 'jsonl', '--dry-run', '--profiles', s.profiles]);
     expect(dry.code).toBe(0);
-    expect(dry.stderr).toContain('read 3 · created 1 · updated 2');
+    expect(dry.stderr).toContain('read 3 · created 2 · updated 1');
     expect(dry.stderr).toContain('"ssn":"***"');
     expect(dry.stderr).not.toContain('123456789');
     expect(s.requests.filter((r) => !/^(GET|POST \/customers\/search|POST \/oauth\/token)/.test(r))).toEqual([]);

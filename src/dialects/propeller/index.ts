@@ -109,12 +109,15 @@ async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, opt
   }
 }
 
+/**
+ * Only the sourceId (+ the profile's source) identifies a customer here,
+ * because that is what the bulk upsert keys on: a match by email would make
+ * a dry run say "updated" where the push creates, and would let a resumed
+ * migration skip a record that never landed under its sourceId.
+ */
 async function find(ctx: DialectContext, record: Customer): Promise<string | undefined> {
   const byKey = await getBySourceId(ctx, record.key, sourceOf(ctx));
-  if (byKey) return String(byKey.id);
-  if (!record.email) return undefined;
-  const answer = await searchPage(ctx, 1, 1, { email: record.email });
-  return answer.data[0] ? String(answer.data[0].id) : undefined;
+  return byKey ? String(byKey.id) : undefined;
 }
 
 async function count(ctx: DialectContext): Promise<number> {
