@@ -62,6 +62,10 @@ export async function benchMigrate(options: MigrateBenchOptions = {}): Promise<M
     endpoints.push(source);
     const target = await resolveEndpoint(`sandbox:${to}`, { ...common, flag: '--to', sandbox: { customers: 0, latencyMs, seed: 2 } });
     endpoints.push(target);
+    let peakRss = process.memoryUsage.rss();
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    }, 50);
     const started = performance.now();
     const result = await migrate({
       source: { ...source, stateId: stateIdOf(source) },
@@ -70,6 +74,7 @@ export async function benchMigrate(options: MigrateBenchOptions = {}): Promise<M
       log: silentLogger,
     });
     const elapsedMs = performance.now() - started;
+    clearInterval(sampler);
     await result.outcomes.dispose();
     if (result.error) throw result.error;
     const requests = { source: source.emulator!.stats().requests, target: target.emulator!.stats().requests };
@@ -88,6 +93,7 @@ export async function benchMigrate(options: MigrateBenchOptions = {}): Promise<M
     print(`  ${formatCounts(result.counts)}`);
     print(`  ${out.elapsedMs} ms · ${out.recordsPerSecond} records/s · requests: source ${requests.source}, target ${requests.target}`);
     print(`  floor (requests × latency / concurrency) ${out.floorMs} ms · ratio ${out.ratioToFloor}`);
+    print(`  peak RSS ${Math.round(peakRss / 1024 / 1024)} MB (both emulators and their ${customers} customers included)`);
     return out;
   } finally {
     state.close();
