@@ -44,6 +44,13 @@ Examples:
                 target,
                 mode: flags.mode,
                 previews: 3,
+                classify: async (_record, position) => {
+                  const reason = input.duplicates.get(position);
+                  return reason === undefined ? undefined : { status: 'rejected', reason };
+                },
+                onResult: (result) => {
+                  if (result.status === 'rejected') g.log.warn(`would reject ${result.key}: ${result.reason ?? ''}`);
+                },
                 onPreview: (record, payload) => g.log.summary(`would send ${record.key}: ${JSON.stringify(maskPayload(payload))}`),
               });
               g.log.summary(`dry run: ${formatCounts(counts)}`);
@@ -56,6 +63,7 @@ Examples:
               records,
               target,
               mode: flags.mode,
+              refuse: (_record, position) => input.duplicates.get(position),
               onProblem: async (result: WriteResult) => {
                 if (rejects) await rejects.add(result);
                 else g.log.warn(`${result.status} ${result.key}: ${result.reason ?? ''}`);

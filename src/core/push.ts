@@ -14,6 +14,8 @@ export interface PushOptions {
   mode: WriteMode;
   onResult?: (result: WriteResult, counts: RunCounts) => void | Promise<void>;
   onProblem?: (result: WriteResult) => Promise<void>;
+  /** Refuses a record before it is sent (by its 0-based position), e.g. a duplicate in the input; returns the reason. */
+  refuse?: (record: Customer, position: number) => string | undefined;
 }
 
 export interface PushOutcome {
@@ -26,7 +28,16 @@ export async function pushRecords(options: PushOptions): Promise<PushOutcome> {
   const counts = emptyCounts();
   async function* counted(): AsyncGenerator<Customer> {
     for await (const record of options.records) {
+      const position = counts.read;
       counts.read += 1;
+      const reason = options.refuse?.(record, position);
+      if (reason !== undefined) {
+        const result: WriteResult = { status: 'rejected', key: record.key, reason, record };
+        countResult(counts, 'rejected');
+        await options.onProblem?.(result);
+        await options.onResult?.(result, counts);
+        continue;
+      }
       yield record;
     }
   }
@@ -54,7 +65,7 @@ export interface PlanOptions extends Omit<PushOptions, 'onProblem'> {
    * migrate crosswalk); undefined falls back to `find`. Records it decides are
    * not previewed.
    */
-  classify?: (record: Customer) => Promise<Pick<WriteResult, 'status' | 'id' | 'reason'> | undefined>;
+  classify?: (record: Customer, position: number) => Promise<Pick<WriteResult, 'status' | 'id' | 'reason'> | undefined>;
 }
 
 export async function planRecords(options: PlanOptions): Promise<RunCounts> {
@@ -63,7 +74,7 @@ export async function planRecords(options: PlanOptions): Promise<RunCounts> {
   let previewed = 0;
   for await (const record of options.records) {
     counts.read += 1;
-    const decided = await options.classify?.(record);
+    const decided = await options.classify?.(record, counts.read - 1);
     if (decided) {
       countResult(counts, decided.status);
       await options.onResult?.({ ...decided, key: record.key, record }, counts);

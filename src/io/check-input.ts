@@ -7,12 +7,14 @@ import type { FileOptions } from '../core/dialect.js';
 import { readCsv } from './csv.js';
 import { readJsonl } from './jsonl.js';
 import { openInput } from './streams.js';
+import { findDuplicates } from '../core/duplicates.js';
 
 /**
  * Reads a whole input file once before anything is sent, so that a malformed
- * line ends the run with exit 2 and nothing sent. Stdin is first spooled to a
- * temporary file, which is what lets it be read twice. Memory stays flat:
- * records are counted, not kept.
+ * line ends the run with exit 2 and nothing sent, and records repeating an
+ * earlier key or email are known before the first is sent. Stdin is first
+ * spooled to a temporary file, which is what lets it be read twice. Memory
+ * stays flat: records are counted, not kept.
  */
 export interface CheckedInput {
   /** A file path that can be read again. */
@@ -20,6 +22,8 @@ export interface CheckedInput {
   /** For messages: the path, or "stdin". */
   label: string;
   count: number;
+  /** Position (0-based) → why that record repeats an earlier one. */
+  duplicates: Map<number, string>;
   cleanup(): Promise<void>;
 }
 
@@ -36,12 +40,8 @@ export async function checkInput(options: { path: string; format: 'csv' | 'jsonl
   try {
     const input = await openInput(path, 'input file');
     const records = options.format === 'jsonl' ? readJsonl(input, label) : readCsv(input, { name: label, ignoreUnknownColumns: options.file.ignoreUnknownColumns });
-    let count = 0;
-    for await (const record of records) {
-      void record;
-      count += 1;
-    }
-    return { path, label, count, cleanup };
+    const { count, duplicates } = await findDuplicates(records);
+    return { path, label, count, duplicates, cleanup };
   } catch (error) {
     await cleanup();
     throw error;

@@ -227,6 +227,23 @@ describe('file forms: CSV ⇄ JSONL', () => {
     expect(readFileSync(join(dir, 'pushed.csv'), 'utf8')).toBe(pulled.stdout);
   });
 
+  it('push refuses records that repeat an earlier key or email, and sends the rest', async () => {
+    const [a, b, c] = [...generateCustomers(3, 11)];
+    const input = [a, { ...b, email: a.email!.toUpperCase() }, { ...c, key: a.key }, c].map((r) => JSON.stringify(r)).join('\n');
+    writeFileSync(join(dir, 'dupes.jsonl'), input);
+    const result = await runCli(['push', '--to', 'jsonl:landed.jsonl', '--input', 'dupes.jsonl', '--rejects', 'dupes-rejects.csv'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('read 4 · created 2 · updated 0 · unchanged 0 · rejected 2 · failed 0');
+    const landed = readFileSync(join(dir, 'landed.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { key: string; email: string }));
+    expect(landed.map((r) => r.key)).toEqual([a.key, c.key]);
+    expect(landed[0].email).toBe(a.email);
+    const rejects = readFileSync(join(dir, 'dupes-rejects.csv'), 'utf8');
+    expect(rejects).toContain(`is also on key ${a.key} earlier in the input`);
+    expect(rejects).toContain(`key ${a.key} appears more than once in the input`);
+    const dry = await runCli(['push', '--to', 'jsonl:dry.jsonl', '--input', 'dupes.jsonl', '--dry-run'], { cwd: dir });
+    expect(dry.stderr).toContain('dry run: read 4 · created 2 · updated 0 · unchanged 0 · rejected 2 · failed 0');
+  });
+
   it('push reads stdin', async () => {
     const input = readFileSync(join(dir, 'gen.jsonl'), 'utf8');
     const result = await runCli(['push', '--to', 'jsonl:-', '--format', 'jsonl'], { cwd: dir, input });
