@@ -39,7 +39,14 @@ function lines(text: string): Customer[] {
 }
 
 /** A direct, authenticated call to the emulator, to look at what landed on the wire (or to change it). */
-async function api(handle: PropellerEmulatorHandle, path: string, method = 'GET'): Promise<{ status: number; body: any }> {
+/** What the emulator answers, loosely: the tests look at a few fields of it. */
+interface WireAnswer {
+  data: Array<{ code: string; type: string; isDefault: string; street: string }>;
+  total: number;
+  error: { code: number; type: string };
+}
+
+async function api(handle: PropellerEmulatorHandle, path: string, method = 'GET'): Promise<{ status: number; body: WireAnswer }> {
   const auth = handle.profile.auth as { clientId: string; clientSecret: string };
   const token = await fetch(`${handle.url}/oauth/token`, {
     method: 'POST',
@@ -47,7 +54,7 @@ async function api(handle: PropellerEmulatorHandle, path: string, method = 'GET'
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: auth.clientId, client_secret: auth.clientSecret }).toString(),
   }).then((r) => r.json() as Promise<{ access_token: string }>);
   const response = await fetch(`${handle.url}${path}`, { method, headers: { authorization: `Bearer ${token.access_token}` } });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as WireAnswer };
 }
 
 const count = (requests: string[], pattern: RegExp) => requests.filter((r) => pattern.test(r)).length;
@@ -170,9 +177,9 @@ describe('propeller: push', () => {
     expect(first.code).toBe(0);
 
     const invoice = await api(s.handle, '/customers/sourceId/K-1/addresses?source=custsync&type=invoice');
-    expect(invoice.body.data.map((a: any) => [a.code, a.type, a.isDefault, a.street])).toEqual([['billing-1', 'invoice', 'Y', 'Keizersgracht 12\n3e verdieping']]);
+    expect(invoice.body.data.map((a) => [a.code, a.type, a.isDefault, a.street])).toEqual([['billing-1', 'invoice', 'Y', 'Keizersgracht 12\n3e verdieping']]);
     const delivery = await api(s.handle, '/customers/sourceId/K-1/addresses?source=custsync&type=delivery');
-    expect(delivery.body.data.map((a: any) => [a.code, a.isDefault, a.street])).toEqual([['shipping-1', 'N', 'Dam 1'], ['shipping-2', 'Y', 'Rokin 9']]);
+    expect(delivery.body.data.map((a) => [a.code, a.isDefault, a.street])).toEqual([['shipping-1', 'N', 'Dam 1'], ['shipping-2', 'Y', 'Rokin 9']]);
 
     const again = await runCli(['push', '--to', 'prop', '--input', input, '--format', 'jsonl', '--profiles', s.profiles]);
     expect(again.stderr).toContain('updated 1');
