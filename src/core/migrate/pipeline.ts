@@ -1,4 +1,4 @@
-import type { Customer } from '../customer.js';
+import { emailKey, type Customer } from '../customer.js';
 import type { Dialect, DialectContext, WriteResult, WriteStatus } from '../dialect.js';
 import type { Mapping } from '../mapping-file/index.js';
 import { MappingError } from '../mapping-file/index.js';
@@ -288,6 +288,16 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     async function* toSend(): AsyncGenerator<Customer> {
       for await (const { original, record } of mapped()) {
         if (options.signal?.aborted) throw new Aborted();
+        const email = emailKey(record.email);
+        const owner = email === undefined ? undefined : store.claimEmail(current.id, email, original.key);
+        if (owner !== undefined) {
+          const reason = `email ${record.email} is also on source key ${owner}: not sent, so it cannot overwrite that customer on the target`;
+          countResult(counts, 'rejected');
+          await options.onProblem?.({ status: 'rejected', key: original.key, reason, record: original });
+          await outcomes.add(outcomeOf(original, record, 'rejected', { reason }));
+          emit('tick');
+          continue;
+        }
         const hash = hashOf(record);
         if (incremental) {
           const known = store.getCrosswalk(key.source, original.key, key.target);

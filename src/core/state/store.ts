@@ -104,6 +104,12 @@ CREATE TABLE IF NOT EXISTS pending (
   run_id INTEGER NOT NULL,
   PRIMARY KEY (source_profile, source_key, target_profile)
 );
+CREATE TABLE IF NOT EXISTS run_emails (
+  run_id INTEGER NOT NULL,
+  email TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  PRIMARY KEY (run_id, email)
+);
 CREATE TABLE IF NOT EXISTS snapshots (
   profile TEXT PRIMARY KEY,
   taken_at TEXT NOT NULL,
@@ -205,6 +211,8 @@ export class StateStore {
       getPending: db.prepare('SELECT source_key AS sourceKey, run_id AS runId FROM pending WHERE source_profile = ? AND source_key = ? AND target_profile = ?'),
       addPending: db.prepare('INSERT OR REPLACE INTO pending (source_profile, source_key, target_profile, run_id) VALUES (?, ?, ?, ?)'),
       deletePending: db.prepare('DELETE FROM pending WHERE source_profile = ? AND source_key = ? AND target_profile = ?'),
+      claimEmail: db.prepare('INSERT OR IGNORE INTO run_emails (run_id, email, source_key) VALUES (?, ?, ?)'),
+      emailOwner: db.prepare('SELECT source_key AS sourceKey FROM run_emails WHERE run_id = ? AND email = ?'),
       countPending: db.prepare('SELECT COUNT(*) AS n FROM pending WHERE source_profile = ? AND target_profile = ?'),
       getSnapshot: db.prepare('SELECT taken_at AS takenAt, count FROM snapshots WHERE profile = ?'),
     };
@@ -291,6 +299,18 @@ export class StateStore {
    */
   markPending(sourceProfile: string, sourceKey: string, targetProfile: string, runId: number): void {
     this.statements.addPending.run(sourceProfile, sourceKey, targetProfile, runId);
+  }
+
+  /**
+   * Claims an email (matching form) for a source record in a run. Returns the
+   * source key that claimed it first when that is another record: two source
+   * customers with one email would be one customer on a target that matches
+   * by email, the second overwriting the first.
+   */
+  claimEmail(runId: number, email: string, sourceKey: string): string | undefined {
+    if (this.statements.claimEmail.run(runId, email, sourceKey).changes > 0) return undefined;
+    const owner = (this.statements.emailOwner.get(runId, email) as { sourceKey: string } | undefined)?.sourceKey;
+    return owner === sourceKey ? undefined : owner;
   }
 
   getPending(sourceProfile: string, sourceKey: string, targetProfile: string): PendingEntry | undefined {

@@ -63,6 +63,17 @@ describe('migrate pipeline', () => {
     expect(second.records[0].targetId).toBe(first.records.find((r) => r.key === second.records[0].key)?.targetId);
   });
 
+  it('refuses a source record whose email another source record already has, so neither overwrites the other', async () => {
+    source[7] = { ...source[7], email: source[2].email!.toUpperCase() };
+    const first = await run();
+    expect(first.counts).toMatchObject({ read: 60, created: 59, rejected: 1 });
+    expect(first.problems.map((p) => [p.key, p.reason])).toEqual([[source[7].key, expect.stringContaining(`is also on source key ${source[2].key}`)]]);
+    expect(store.creates.size).toBe(59);
+    // The same records again: the first keeps its email, the second is refused again.
+    const second = await run();
+    expect(second.counts).toMatchObject({ read: 60, unchanged: 59, rejected: 1 });
+  });
+
   it('a re-run after source changes sends only the changed records', async () => {
     await run({ upsert: true });
     source[5] = { ...source[5], note: 'changed' };
