@@ -11,14 +11,13 @@ export interface RecordSink {
 /** Streams the source's records matching the query into the sink; returns how many were written. */
 export async function pullRecords(source: { dialect: Dialect; ctx: DialectContext }, query: ReadQuery, sink: RecordSink): Promise<number> {
   let count = 0;
-  try {
-    for await (const record of source.dialect.read(source.ctx, query)) {
-      await sink.write(record);
-      count += 1;
-      if (query.limit !== undefined && count >= query.limit) break;
-    }
-  } finally {
-    await sink.end();
+  for await (const record of source.dialect.read(source.ctx, query)) {
+    await sink.write(record);
+    count += 1;
+    if (query.limit !== undefined && count >= query.limit) break;
   }
+  // Only a complete read is closed as a document (CSV header, JSON brackets): a run that
+  // failed before its first record leaves an empty output, not a valid-looking empty file.
+  await sink.end();
   return count;
 }

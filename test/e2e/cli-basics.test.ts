@@ -325,3 +325,18 @@ describe('bad input files', () => {
     expect(result.stderr).toContain('--since "yesterday" is not an ISO 8601');
   });
 });
+
+describe('a remote side that cannot be reached', () => {
+  it('pull stops with exit 3, says what to check, and writes no half document', async () => {
+    const dir = tempDir();
+    // Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
+    const profiles = writeProfiles(dir, { shop: { dialect: 'spiffy', baseUrl: 'http://127.0.0.1:9', auth: { type: 'bearer', token: 'not-a-real-token' }, retries: 1 } });
+    const result = await runCli(['pull', '--from', 'shop', '--profiles', profiles]);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('ECONNREFUSED');
+    expect(result.stderr).toContain('hint: check that http://127.0.0.1:9 (baseUrl of profile "shop") is reachable');
+    expect(result.stderr).not.toContain('not-a-real-token');
+    noStackTrace(result.stderr);
+  });
+});
