@@ -138,19 +138,14 @@ export function snapshotForm(record: Customer): Customer {
   return { ...record, passwordHash: `sha256:${createHash('sha256').update(record.passwordHash).digest('hex')}` };
 }
 
-interface RunDbRow {
+/** A `runs` row: the counts are columns of their own. */
+interface RunDbRow extends RunCounts {
   id: number;
   source: string;
   target: string;
   started_at: string;
   finished_at: string | null;
   status: RunStatus;
-  read: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  failed: number;
 }
 
 function toRun(row: RunDbRow): RunRow {
