@@ -13,7 +13,7 @@ export function migrateCommand(): Command {
     .requiredOption('--from <src>', 'profile name, csv:PATH, jsonl:PATH, - (stdin) or sandbox:ID')
     .requiredOption('--to <dst>', 'profile name, csv:PATH, jsonl:PATH, - (stdout) or sandbox:ID')
     .option('--mapping <file>', 'JSON file of rules that adjust records between source and target (docs/mapping.md)')
-    .option('--dry-run', 'read, map and match against the target, print the first payloads and the counts, send nothing')
+    .option('--dry-run', 'read, map and match against the target, print the first payloads and the counts, send nothing (exit 1 if records would be rejected)')
     .option('--resume', 'continue the last unfinished run of the same source and target')
     .option('--rejects <file>', 'write rejected records here, with a leading reason column')
     .option('--report <file>', 'write counts, per-record outcomes and ids, dropped fields and password resets as JSON')
@@ -75,7 +75,7 @@ Examples:
                 if (result.run) g.log.info(`run #${result.run.id} is unfinished: fix the cause and run again with --resume`);
                 throw result.error;
               }
-              process.exitCode = flags.dryRun ? 0 : exitCodeFor(result.counts);
+              process.exitCode = exitCodeFor(result.counts);
             });
           });
         } finally {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { UserError } from '../core/errors.js';
+import { redactUrl, UserError } from '../core/errors.js';
 import { maskSecret } from '../core/secrets.js';
 import { lookupDialect } from '../dialects/endpoint.js';
 import { dialectIds } from '../dialects/registry.js';
@@ -93,7 +93,10 @@ Examples:
     .option('--page-size <n>', 'records per page', positiveInt('--page-size'))
     .action((name: string, flags, command: Command) => {
       const g = globals(command);
-      lookupDialect(flags.dialect, '--dialect');
+      const dialect = lookupDialect(flags.dialect, '--dialect');
+      if (dialect.kind === 'remote' && !flags.baseUrl) throw new UserError(`--dialect ${dialect.id} needs --base-url`, 'the https:// address of the API');
+      if (dialect.kind === 'file' && !flags.path) throw new UserError(`--dialect ${dialect.id} needs --path`, 'the file to read or write');
+      if (dialect.kind === 'remote' && !flags.auth) throw new UserError(`--dialect ${dialect.id} needs --auth`, 'bearer, basic, header or oauth2, with its flags');
       const profile: Record<string, unknown> = { dialect: flags.dialect };
       if (flags.baseUrl) profile.baseUrl = flags.baseUrl;
       if (flags.path) profile.path = flags.path;
@@ -141,8 +144,9 @@ function authFromFlags(type: Auth['type'], flags: Record<string, string | undefi
 }
 
 function maskProfile(profile: Profile): Profile {
-  if (!profile.auth) return profile;
+  const masked: Profile = profile.baseUrl ? { ...profile, baseUrl: redactUrl(profile.baseUrl) } : { ...profile };
+  if (!profile.auth) return masked;
   const auth = { ...profile.auth } as Record<string, unknown>;
   for (const field of secretFields) if (typeof auth[field] === 'string') auth[field] = maskSecret(auth[field] as string);
-  return { ...profile, auth: auth as Auth };
+  return { ...masked, auth: auth as Auth };
 }

@@ -15,7 +15,7 @@ export function pushCommand(): Command {
     .option('--input <file>', 'CSV or JSONL file to read, - for stdin', '-')
     .option('--format <format>', 'input format: csv (default) or jsonl', choice('--format', ['csv', 'jsonl'] as const))
     .option('--mode <mode>', 'upsert (default): create or update; create: new only; update: existing only', choice('--mode', ['upsert', 'create', 'update'] as const), 'upsert')
-    .option('--dry-run', 'read, map and match against the target, print what would be sent, send nothing')
+    .option('--dry-run', 'read, map and match against the target, print what would be sent, send nothing (exit 1 if records would be rejected)')
     .option('--rejects <file>', 'write rejected records here, with a leading reason column, to fix and push again')
     .option('--raw-csv', 'CSV cells as they are (no formula guard) in files written')
     .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
@@ -54,10 +54,13 @@ Examples:
                 onPreview: (record, payload) => g.log.summary(`would send ${record.key}: ${JSON.stringify(maskPayload(payload))}`),
               });
               g.log.summary(`dry run: ${formatCounts(counts)}`);
-              process.exitCode = 0;
+              // The exit code the real run would have: 1 when records would be rejected.
+              process.exitCode = exitCodeFor(counts);
               return;
             }
-            const rejects = flags.rejects ? await openRejects(flags.rejects, format, file.rawCsv) : undefined;
+            // The rejects file takes the form its name says (.jsonl/.csv), else the input's.
+            const rejectsFormat = formatOfPath(flags.rejects) === 'jsonl' ? 'jsonl' : formatOfPath(flags.rejects) === 'csv' ? 'csv' : format;
+            const rejects = flags.rejects ? await openRejects(flags.rejects, rejectsFormat, file.rawCsv) : undefined;
             g.log.info(`push: ${input.count} records from ${input.label} to ${target.label} (${target.dialect.id}, mode ${flags.mode})`);
             const outcome = await pushRecords({
               records,

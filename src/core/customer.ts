@@ -7,6 +7,15 @@ import { z } from 'zod';
 
 const optionalText = z.string().optional();
 
+/** True when a text starting `YYYY-MM-DD` names a real day (no 30 February). */
+export function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (!match) return false;
+  const [year, month, day] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 export const addressKinds = ['billing', 'shipping'] as const;
 export type AddressKind = (typeof addressKinds)[number];
 
@@ -52,6 +61,7 @@ export const CustomerSchema = z.object({
   dateOfBirth: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'dateOfBirth must be YYYY-MM-DD')
+    .refine(isCalendarDate, 'dateOfBirth is not a day of the calendar')
     .optional(),
   gender: z.enum(['m', 'f', 'u']).optional(),
   language: z

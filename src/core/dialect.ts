@@ -45,6 +45,14 @@ export interface Dialect {
    */
   find?(ctx: DialectContext, record: Customer): Promise<string | undefined>;
 
+  /**
+   * Why writing this record (which `find` did not find) would be refused,
+   * checked read-only, e.g. its email already belongs to another customer.
+   * Dry runs report such a record `rejected` with this reason. `write` must
+   * refuse it the same way.
+   */
+  refusal?(ctx: DialectContext, record: Customer): Promise<string | undefined>;
+
   /** The number of customers, when the API tells it cheaply (`profiles test`). */
   count?(ctx: DialectContext): Promise<number | undefined>;
 

@@ -53,13 +53,15 @@ export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.username || parsed.password) {
-      parsed.username = '';
+      parsed.username = '***';
       parsed.password = '';
     }
     for (const name of [...parsed.searchParams.keys()]) {
       if (/token|secret|password|key|signature|auth/i.test(name)) parsed.searchParams.set(name, '***');
     }
-    return parsed.toString();
+    const text = parsed.toString();
+    // new URL() adds a slash to a bare origin; give back what was written.
+    return url.endsWith('/') || parsed.pathname !== '/' || parsed.search ? text : text.replace(/\/$/, '');
   } catch {
     return url;
   }

@@ -89,6 +89,10 @@ export async function planRecords(options: PlanOptions): Promise<RunCounts> {
     let reason: string | undefined;
     if (options.mode === 'create' && existing) [status, reason] = ['rejected', `exists on the target as ${existing}`];
     if (options.mode === 'update' && !existing) [status, reason] = ['rejected', 'not found on the target'];
+    if (status === 'created' && dialect.refusal) {
+      const refused = await dialect.refusal(ctx, record);
+      if (refused !== undefined) [status, reason] = ['rejected', refused];
+    }
     countResult(counts, status);
     await options.onResult?.({ status, key: record.key, id: existing, reason, record }, counts);
   }

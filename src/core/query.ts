@@ -1,5 +1,5 @@
 import { UserError } from './errors.js';
-import type { Customer } from './customer.js';
+import { isCalendarDate, type Customer } from './customer.js';
 
 /**
  * `--where EXPR` and `--since ISO` (SPEC section 1). A dialect may push some
@@ -76,7 +76,7 @@ export function parseInstant(text: string, what = '--since'): Date {
   if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) iso = `${trimmed}T00:00:00Z`;
   else if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(trimmed)) iso = `${trimmed.replace(' ', 'T')}Z`;
   const date = new Date(iso);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(trimmed) || Number.isNaN(date.getTime())) {
+  if (!isCalendarDate(trimmed) || Number.isNaN(date.getTime())) {
     throw new UserError(`${what} "${text}" is not an ISO 8601 date or instant`, 'e.g. 2026-01-31 or 2026-01-31T08:00:00+01:00');
   }
   return date;

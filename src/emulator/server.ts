@@ -33,8 +33,10 @@ export interface Route {
   /** e.g. `/api/customers/:id.json`; params match one path segment (URL-decoded). */
   path: string;
   handler: RouteHandler;
-  /** Skip the auth check (token endpoints). */
+  /** Skip the auth check (token endpoints). Not counted as a write. */
   public?: boolean;
+  /** A POST that changes nothing (a search): not counted as a write. */
+  readOnly?: boolean;
 }
 
 export interface EmulatorServerOptions extends EmulatorOptions {
@@ -149,7 +151,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
       }
       return send(errorReply(503, 'service unavailable (injected)'));
     }
-    if (method !== 'GET' && method !== 'HEAD') stats.writes += 1;
+    if (method !== 'GET' && method !== 'HEAD' && !matched.route.public && !matched.route.readOnly) stats.writes += 1;
     try {
       send(await matched.route.handler(req));
     } catch (error) {

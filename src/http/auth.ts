@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ProtocolError, RemoteError, redactUrl, snippet } from '../core/errors.js';
 import { registerSecret } from '../core/secrets.js';
 import type { Auth } from '../profiles/schema.js';
+import type { Logger } from '../ui/logger.js';
 
 /**
  * Turns a profile's `auth` into request headers. `oauth2` fetches a token with
@@ -31,7 +32,7 @@ const TokenSchema = z.object({
 /** Seconds before expiry at which a cached token is treated as expired. */
 const expirySlackSeconds = 30;
 
-export function createAuth(auth: Auth | undefined, profileName: string, dispatcher: Dispatcher, baseUrl: string): AuthProvider {
+export function createAuth(auth: Auth | undefined, profileName: string, dispatcher: Dispatcher, baseUrl: string, log?: Logger): AuthProvider {
   const where = `profile "${profileName}"`;
   switch (auth?.type) {
     case undefined:
@@ -55,7 +56,7 @@ export function createAuth(auth: Auth | undefined, profileName: string, dispatch
         checkHint: `check auth.value (sent as ${auth.name}) of ${where}`,
       };
     case 'oauth2':
-      return new OAuth2ClientCredentials(auth, where, dispatcher, baseUrl);
+      return new OAuth2ClientCredentials(auth, where, dispatcher, baseUrl, log);
   }
 }
 
@@ -69,6 +70,7 @@ class OAuth2ClientCredentials implements AuthProvider {
     private readonly where: string,
     private readonly dispatcher: Dispatcher,
     private readonly baseUrl: string,
+    private readonly log?: Logger,
   ) {
     this.checkHint = `check auth.clientId and auth.clientSecret of ${where}`;
   }
@@ -99,6 +101,7 @@ class OAuth2ClientCredentials implements AuthProvider {
     if (this.auth.scope) form.set('scope', this.auth.scope);
     let status: number;
     let text: string;
+    const started = performance.now();
     try {
       const response = await request(url, {
         method: 'POST',
@@ -110,6 +113,7 @@ class OAuth2ClientCredentials implements AuthProvider {
       });
       status = response.statusCode;
       text = await response.body.text();
+      this.log?.verbose(`POST ${redactUrl(url)} ${status} ${Math.round(performance.now() - started)}ms (token)`);
     } catch (error) {
       throw new RemoteError(`cannot reach the token endpoint ${redactUrl(url)}: ${(error as Error).message}`, {
         method: 'POST',

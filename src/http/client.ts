@@ -79,7 +79,7 @@ export class HttpClient {
   constructor(private readonly options: HttpClientOptions) {
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
     this.agent = new Agent({ connections: options.connections ?? 8, keepAliveTimeout: 10_000, pipelining: 1 });
-    this.auth = createAuth(options.auth, options.profileName, this.agent, this.baseUrl);
+    this.auth = createAuth(options.auth, options.profileName, this.agent, this.baseUrl, options.log);
     this.policy = { ...defaultRetryPolicy, ...options.retryPolicy, retries: options.retries ?? options.retryPolicy?.retries ?? defaultRetryPolicy.retries };
     if (options.rateLimit) this.bucket = new TokenBucket(options.rateLimit.perSecond, options.rateLimit.burst);
   }
@@ -138,7 +138,7 @@ export class HttpClient {
         throw new RemoteError(`${label} failed: ${(error as Error).message}`, {
           method: req.method,
           url: redactUrl(url),
-          hint: `check that ${this.options.baseUrl} (baseUrl of profile "${this.options.profileName}") is reachable`,
+          hint: `check that ${redactUrl(this.options.baseUrl)} (baseUrl of profile "${this.options.profileName}") is reachable`,
         });
       }
       this.log(label, String(response.status), started, attempt);

@@ -209,14 +209,17 @@ export function columnOf(field: string): string {
 const ignoredColumns = ['reason'];
 
 export function assertKnownColumns(header: string[], ignoreUnknown: boolean): void {
-  if (ignoreUnknown) return;
   const unknown = header.filter((column) => !csvColumns.includes(column) && !ignoredColumns.includes(column));
-  if (unknown.length > 0) {
+  if (unknown.length > 0 && !ignoreUnknown) {
     throw new UserError(
       `unknown CSV column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `"${c}"`).join(', ')}`,
       'rename it to a canonical column (see README, "CSV columns"), or pass --ignore-unknown-columns',
     );
   }
   if (!header.includes('key')) throw new UserError('the CSV has no "key" column', 'every record needs its key: the source system\'s primary key');
+  const repeated = header.filter((column, i) => csvColumns.includes(column) && header.indexOf(column) !== i);
+  if (repeated.length > 0) {
+    throw new UserError(`the CSV header has column "${repeated[0]}" more than once`, 'keep one column of each name: which one holds the value is not knowable');
+  }
 }
 

@@ -20,9 +20,13 @@ export interface SinkOptions {
 
 const canonicalFields = Object.keys(CustomerSchema.shape);
 
+/** `addresses` in a CSV `--fields` list means every address column, as it does in JSON. */
+const addressColumnList = csvColumns.filter((column) => /^(billing|shipping)_/.test(column) || column === 'more_addresses');
+
 function csvFields(list: string): string[] {
-  return list.split(',').map((name) => {
+  return list.split(',').flatMap((name) => {
     const trimmed = name.trim();
+    if (trimmed === 'addresses') return addressColumnList;
     const column = csvColumns.includes(trimmed) ? trimmed : columnOf(trimmed);
     if (!csvColumns.includes(column)) throw new UserError(`--fields: unknown field "${trimmed}"`, `CSV columns: ${csvColumns.join(', ')}`);
     return column;

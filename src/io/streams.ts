@@ -21,6 +21,7 @@ export async function openOutput(path: string, what = 'output file'): Promise<No
   try {
     await once(stream, 'open');
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Promise.reject(new UserError(`${what} ${path} cannot be created: its folder does not exist`));
     throw fileError(path, what, error);
   }
   return stream;

@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { UserError } from '../core/errors.js';
@@ -73,10 +74,11 @@ export function interpolate(value: unknown, where: string, env: NodeJS.ProcessEn
   return value;
 }
 
-const loopbackHosts = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+const loopbackHosts = new Set(['localhost', '::1', '[::1]']);
 
+/** Loopback: `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8 (not a name that merely starts with "127."). */
 export function isLoopback(hostname: string): boolean {
-  return loopbackHosts.has(hostname) || /^127\./.test(hostname) || hostname.endsWith('.localhost');
+  return loopbackHosts.has(hostname) || (isIPv4(hostname) && hostname.startsWith('127.'));
 }
 
 /** Validates one raw profile: zod shape, interpolation, https rule. Registers its secrets for redaction. */
@@ -94,6 +96,8 @@ export function parseProfile(name: string, raw: unknown, env: NodeJS.ProcessEnv 
     } catch {
       throw new UserError(`profile "${name}": baseUrl "${profile.baseUrl}" is not a URL`);
     }
+    // Credentials belong in `auth`; if someone put them in the URL, they are still never printed.
+    if (url.password) registerSecret(decodeURIComponent(url.password));
     if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
       throw new UserError(
         `profile "${name}": baseUrl must be https:// (http:// is only allowed for loopback hosts)`,

@@ -50,6 +50,8 @@ describe('canonical customer', () => {
 
   it('rejects values outside the contract, naming the field', () => {
     expect(() => parseCustomer({ key: 'K', dateOfBirth: '31/12/1990' })).toThrow(/dateOfBirth/);
+    expect(() => parseCustomer({ key: 'K', dateOfBirth: '1990-02-30' })).toThrow(/not a day of the calendar/);
+    expect(parseCustomer({ key: 'K', dateOfBirth: '2000-02-29' }).dateOfBirth).toBe('2000-02-29');
     expect(() => parseCustomer({ key: 'K', gender: 'x' as 'm' })).toThrow(/gender/);
     expect(() => parseCustomer({ key: '' })).toThrow(/key/);
   });

@@ -49,6 +49,8 @@ describe('--where', () => {
     expect(parseInstant('2026-03-01T10:30').toISOString()).toBe('2026-03-01T10:30:00.000Z');
     expect(parseInstant('2026-03-01T10:30:00+02:00').toISOString()).toBe('2026-03-01T08:30:00.000Z');
     expect(() => parseInstant('March')).toThrow(/ISO 8601/);
+    expect(() => parseInstant('2025-02-30')).toThrow(/ISO 8601/);
+    expect(() => parseInstant('2025-13-01T00:00:00Z')).toThrow(/ISO 8601/);
   });
 
   it('applyQuery filters and stops at the limit', async () => {

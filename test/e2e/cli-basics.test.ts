@@ -127,6 +127,27 @@ describe('profiles', () => {
     expect(result.stderr).toMatch(/profile "broken": auth\.token: /);
   });
 
+  it('credentials written into baseUrl are never printed', async () => {
+    const file = writeProfiles(tempDir(), { creds: { dialect: 'spiffy', baseUrl: 'http://me:URLPASS-111@127.0.0.1:9', auth: { type: 'bearer', token: 'tok-123456' }, retries: 0 } });
+    const show = await runCli(['profiles', 'show', 'creds', '--profiles', file]);
+    const pull = await runCli(['pull', '--from', 'creds', '--profiles', file, '--verbose']);
+    expect(pull.code).toBe(3);
+    expect(show.stdout).toContain('"baseUrl": "http://***@127.0.0.1:9"');
+    expect(show.stdout + show.stderr + pull.stdout + pull.stderr).not.toContain('URLPASS-111');
+  });
+
+  it('add refuses a profile that could not be used', async () => {
+    const env = { CUSTSYNC_CONFIG_DIR: tempDir() };
+    const noUrl = await runCli(['profiles', 'add', 'shop', '--dialect', 'spiffy', '--auth', 'bearer', '--token', 'x'], { env });
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toContain('--dialect spiffy needs --base-url');
+    const noPath = await runCli(['profiles', 'add', 'file', '--dialect', 'csv'], { env });
+    expect(noPath.code).toBe(2);
+    expect(noPath.stderr).toContain('--dialect csv needs --path');
+    const list = await runCli(['profiles', 'list'], { env });
+    expect(list.stdout).toBe('');
+  });
+
   it('a missing profiles file is exit 2 naming it', async () => {
     const result = await runCli(['profiles', 'list', '--profiles', join(dir, 'missing.json')]);
     expect(result.code).toBe(2);
@@ -219,6 +240,15 @@ describe('file forms: CSV ⇄ JSONL', () => {
     expect(rows.length).toBeGreaterThan(1);
   });
 
+  it('--fields addresses in CSV means every address column', async () => {
+    const result = await runCli(['pull', '--from', 'jsonl:gen.jsonl', '--fields', 'key,addresses', '--limit', '1'], { cwd: dir });
+    const header = result.stdout.split('\n')[0].split(',');
+    expect(header[0]).toBe('key');
+    expect(header).toContain('billing_city');
+    expect(header).toContain('shipping_line1');
+    expect(header.at(-1)).toBe('more_addresses');
+  });
+
   it('push to a CSV file writes every record with the summary line', async () => {
     const result = await runCli(['push', '--to', 'csv:pushed.csv', '--input', 'gen.jsonl'], { cwd: dir });
     expect(result.code).toBe(0);
@@ -290,6 +320,13 @@ describe('bad input files', () => {
     const ignored = await runCli(['pull', '--from', 'csv:extra.csv', '--ignore-unknown-columns', '--format', 'jsonl'], { cwd: dir });
     expect(ignored.code).toBe(0);
     expect(JSON.parse(ignored.stdout)).toMatchObject({ key: 'K1', email: 'a@b.c' });
+  });
+
+  it('a column named twice in the header is exit 2 naming it: which one holds the value is not knowable', async () => {
+    writeFileSync(join(dir, 'twice.csv'), 'key,email,email\nk1,a@x.com,b@x.com\n');
+    const result = await runCli(['pull', '--from', 'csv:twice.csv'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('the CSV header has column "email" more than once');
   });
 
   it('a record without a key is exit 2 naming the column', async () => {

@@ -38,7 +38,6 @@ function lines(text: string): Customer[] {
   return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Customer);
 }
 
-/** A direct, authenticated call to the emulator, to look at what landed on the wire (or to change it). */
 /** What the emulator answers, loosely: the tests look at a few fields of it. */
 interface WireAnswer {
   data: Array<{ code: string; type: string; isDefault: string; street: string }>;
@@ -46,6 +45,7 @@ interface WireAnswer {
   error: { code: number; type: string };
 }
 
+/** A direct, authenticated call to the emulator, to look at what landed on the wire (or to change it). */
 async function api(handle: PropellerEmulatorHandle, path: string, method = 'GET'): Promise<{ status: number; body: WireAnswer }> {
   const auth = handle.profile.auth as { clientId: string; clientSecret: string };
   const token = await fetch(`${handle.url}/oauth/token`, {
@@ -241,16 +241,25 @@ describe('propeller: find, count, preview', () => {
     writeFileSync(input, jsonl([
       { ...base, key: 'C000003', custom: { ssn: '123456789' } },
       { ...base, key: 'NEW', email: 'x@example.com' },
-      // Same email as seeded customer 5, which has no sourceId: the upsert keys on sourceId, so this is a create.
+      // Same email as seeded customer 5 under another sourceId: writing it would make a second customer with that email.
       { ...base, key: 'OTHER', email: lines((await runCli(['pull', '--from', 'prop', '--format', 'jsonl', '--where', 'key = 5', '--profiles', s.profiles])).stdout)[0].email },
     ] as Customer[]));
     s.requests.length = 0;
     const dry = await runCli(['push', '--to', 'prop', '--input', input, '--format', 'jsonl', '--dry-run', '--profiles', s.profiles]);
-    expect(dry.code).toBe(0);
-    expect(dry.stderr).toContain('read 3 · created 2 · updated 1');
+    expect(dry.code).toBe(1);
+    expect(dry.stderr).toContain('read 3 · created 1 · updated 1 · unchanged 0 · rejected 1');
+    expect(dry.stderr).toMatch(/would reject OTHER: email \S+ already belongs to Propeller customer id \d+/);
     expect(dry.stderr).toContain('"ssn":"***"');
     expect(dry.stderr).not.toContain('123456789');
     expect(s.requests.filter((r) => !/^(GET|POST \/customers\/search|POST \/oauth\/token)/.test(r))).toEqual([]);
+
+    // The real push refuses it the same way: the email keeps one customer.
+    const rejects = join(s.dir, 'rejects.csv');
+    const real = await runCli(['push', '--to', 'prop', '--input', input, '--format', 'jsonl', '--rejects', rejects, '--profiles', s.profiles]);
+    expect(real.code).toBe(1);
+    expect(real.stderr).toContain('read 3 · created 1 · updated 1 · unchanged 0 · rejected 1');
+    expect(readFileSync(rejects, 'utf8')).toMatch(/already belongs to Propeller customer id \d+/);
+    expect(lines((await runCli(['pull', '--from', 'prop', '--format', 'jsonl', '--profiles', s.profiles])).stdout)).toHaveLength(13);
   });
 
   it('sandbox:propeller serves generated customers', async () => {

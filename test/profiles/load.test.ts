@@ -23,6 +23,10 @@ describe('profiles', () => {
     expect(isLoopback('localhost')).toBe(true);
     expect(isLoopback('[::1]')).toBe(true);
     expect(isLoopback('10.0.0.1')).toBe(false);
+    expect(isLoopback('127.0.0.1.example.com')).toBe(false);
+    expect(isLoopback('127.attacker.example')).toBe(false);
+    expect(isLoopback('127.1.2.3')).toBe(true);
+    expect(() => parseProfile('p', { dialect: 'x', baseUrl: 'http://127.0.0.1.example.com' }, {})).toThrow(/must be https/);
   });
 
   it('registers secrets so every printed line redacts them', () => {

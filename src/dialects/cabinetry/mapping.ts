@@ -1,4 +1,4 @@
-import { defaultAddress, normaliseCustomer, type Address, type AddressDraft, type Customer } from '../../core/customer.js';
+import { defaultAddress, parseCustomer, type Address, type AddressDraft, type Customer } from '../../core/customer.js';
 import type { WireAddress, WireCustomer, WireDeliveryAddress, WirePayload, WirePayloadAddress, WirePayloadDeliveryAddress } from './schema.js';
 
 /**
@@ -85,7 +85,7 @@ export function fromWire(wire: WireCustomer, profileName: string): Customer {
   }
   const suspended = settings.is_suspended === true || settings.is_suspended === 1 || settings.is_suspended === '1';
   const adjustment = numberOf(wire.price_adjustment);
-  return normaliseCustomer({
+  return parseCustomer({
     key: id,
     email: text(wire.email),
     company: text(wire.name),

@@ -1,3 +1,4 @@
+import type { Customer } from '../../core/customer.js';
 import type { DialectContext } from '../../core/dialect.js';
 import { UserError } from '../../core/errors.js';
 import { mapConcurrent } from '../../core/concurrent.js';
@@ -141,4 +142,18 @@ export async function existingIds(ctx: DialectContext, sourceIds: string[], sour
     }
   }
   return found;
+}
+
+/**
+ * Who already has this email on Propeller, other than the customer with this
+ * sourceId + source: the bulk upsert keys on sourceId, so writing the record
+ * would create a second customer with the same email.
+ */
+export async function otherOwnerOfEmail(ctx: DialectContext, record: Customer, source: string): Promise<string | undefined> {
+  if (!record.email) return undefined;
+  const answer = await searchPage(ctx, 1, 10, { email: record.email });
+  const other = answer.data.find((customer) => !(customer.sourceId === record.key && customer.source === source));
+  if (!other) return undefined;
+  const owner = other.sourceId ? `sourceId ${other.sourceId}, source ${other.source ?? '(none)'}` : 'no sourceId';
+  return `email ${record.email} already belongs to Propeller customer id ${other.id} (${owner}): not created, so that the email keeps one customer; map the key to that customer's sourceId to update it instead`;
 }

@@ -289,6 +289,7 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
       {
         method: 'POST',
         path: '/customers/search',
+        readOnly: true,
         handler: guarded((req) => {
           const body = parseJson(req);
           const page = body.page ?? 1;

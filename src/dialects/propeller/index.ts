@@ -10,6 +10,7 @@ import {
   bulkUpsert,
   existingIds,
   getBySourceId,
+  otherOwnerOfEmail,
   pushDown,
   searchAll,
   searchPage,
@@ -64,12 +65,18 @@ async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, opt
         reject(index, error.message);
       }
     });
-    if (options.mode !== 'upsert' && sending.length > 0) {
+    if (sending.length > 0) {
       const existing = await existingIds(ctx, sending.map((s) => batch[s.index].key), source);
+      // A new sourceId whose email another customer has would be a second customer with that email.
+      const fresh = sending.filter(({ index }) => !existing.has(batch[index].key));
+      const owners = await mapConcurrent(fresh, ctx.concurrency, ({ index }) => otherOwnerOfEmail(ctx, batch[index], source));
+      const taken = new Map(fresh.map(({ index }, i) => [index, owners[i]] as const).filter(([, owner]) => owner !== undefined));
       sending = sending.filter(({ index }) => {
         const id = existing.get(batch[index].key);
+        const owner = taken.get(index);
         if (options.mode === 'create' && id !== undefined) reject(index, `exists on the target as id ${id} (sourceId ${batch[index].key}, source ${source})`);
         else if (options.mode === 'update' && id === undefined) reject(index, `not found on the target (sourceId ${batch[index].key}, source ${source})`);
+        else if (owner !== undefined) reject(index, owner);
         else return true;
         return false;
       });
@@ -120,6 +127,10 @@ async function find(ctx: DialectContext, record: Customer): Promise<string | und
   return byKey ? String(byKey.id) : undefined;
 }
 
+async function refusal(ctx: DialectContext, record: Customer): Promise<string | undefined> {
+  return otherOwnerOfEmail(ctx, record, sourceOf(ctx));
+}
+
 async function count(ctx: DialectContext): Promise<number> {
   return (await searchPage(ctx, 1, 1, {})).total;
 }
@@ -131,6 +142,7 @@ export const propellerDialect: Dialect = {
   read,
   write,
   find,
+  refusal,
   count,
   project: (record, ctx) => project(record, ctx.profile.source ?? '', ctx.profileName),
   preview: (record, ctx) => {

@@ -1,4 +1,4 @@
-import { parseCustomer, type Address, type AddressDraft, type Customer, type CustomerStatus } from '../../core/customer.js';
+import { parseCustomer, type Address, type AddressDraft, type Customer, type CustomerDraft, type CustomerStatus } from '../../core/customer.js';
 import type { SpiffyAddress, SpiffyAddressPayload, SpiffyCustomer, SpiffyCustomerPayload } from './schema.js';
 
 /**
@@ -99,7 +99,7 @@ export function fromWire(wire: SpiffyCustomer, profile: string): Customer {
   const addresses = wireAddresses(wire).map(({ address, isDefault }) => addressFromWire(address, isDefault));
   const custom: Record<string, string | undefined> = {};
   for (const name of customFields) custom[name] = present(wire[name]);
-  const record = parseCustomer({
+  const draft: CustomerDraft = {
     key: String(wire.id),
     addresses,
     groups: splitTags(wire.tags),
@@ -114,12 +114,11 @@ export function fromWire(wire: SpiffyCustomer, profile: string): Customer {
     updatedAt: present(wire.updated_at),
     source: { system: SYSTEM, profile, id: String(wire.id) },
     ...Object.fromEntries(textFields.map(([from, to]) => [to, present(wire[from])])),
-  });
-  if (record.phone === undefined) {
-    const phone = record.addresses.find((a) => a.isDefault)?.phone;
-    if (phone !== undefined) record.phone = phone;
-  }
-  return record;
+  };
+  // No customer-level phone on Spiffy: the default address's phone stands in. Set before
+  // parsing, so that the record comes out with its fields in canonical order.
+  draft.phone ??= addresses.find((a) => a.isDefault)?.phone?.trim() || undefined;
+  return parseCustomer(draft);
 }
 
 /** JSON with object keys sorted, so that equal payloads compare equal whatever order their keys were set in. */
