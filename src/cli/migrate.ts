@@ -66,8 +66,8 @@ Examples:
               } finally {
                 await view.stop();
               }
-              for (const [field, n] of result.lostFields) g.log.info(`note: ${target.label} cannot hold ${field} (${n} records)`);
-              if (result.passwordResets > 0) g.log.info(`note: ${result.passwordResets} customers had a password hash, which is not sent: they will need to set a password`);
+              for (const [field, n] of result.lostFields) g.log.info(`note: ${target.label} cannot hold ${field} (${n} ${n === 1 ? 'record' : 'records'})`);
+              if (result.passwordResets > 0) g.log.info(`note: ${result.passwordResets} ${result.passwordResets === 1 ? 'customer has' : 'customers have'} a password hash in the source, which is never sent: they will need to set a password on the target`);
               g.log.summary(`${flags.dryRun ? 'dry run: ' : ''}${formatCounts(result.counts)}`);
               if (result.rejectsWritten > 0) g.log.info(`rejected records written to ${flags.rejects}`);
               if (flags.report) g.log.info(`report written to ${flags.report}`);

@@ -53,6 +53,16 @@ export interface Dialect {
    */
   refusal?(ctx: DialectContext, record: Customer): Promise<string | undefined>;
 
+  /**
+   * True when `write` in `upsert` mode finds an existing record itself (by the
+   * key it writes, or email) and updates it, so sending a record twice never
+   * creates it twice. `migrate --resume` then sends records that were in
+   * flight when a run stopped again, even when `find` sees them on the
+   * target, which completes a write that stopped half-way (a customer stored,
+   * its addresses not). Without it, a found record is taken as done.
+   */
+  readonly upsertMatches?: boolean;
+
   /** The number of customers, when the API tells it cheaply (`profiles test`). */
   count?(ctx: DialectContext): Promise<number | undefined>;
 

@@ -57,7 +57,13 @@ export function parseCondition(expr: string): Condition {
   }
   let value = rawValue;
   if (/^(["']).*\1$/s.test(value)) value = value.slice(1, -1);
+  else if (/^[=<>!~]/.test(value)) {
+    throw new UserError(`--where "${expr}": "${op}${value.slice(0, 2)}" is not an operator`, `OP is one of ${operators.join(' ')}; quote a value that starts with one of = < > ! ~`);
+  }
   const condition: Condition = { field: field as WhereField, op: op as Operator, value };
+  if (numericFields.has(condition.field) && op !== '~' && (value.trim() === '' || Number.isNaN(Number(value)))) {
+    throw new UserError(`--where "${expr}": ${rawField} is a number, "${value}" is not`);
+  }
   if (instantFields.has(condition.field) && op !== '~') condition.value = parseInstant(value, `--where ${rawField}`).toISOString();
   return condition;
 }

@@ -4,6 +4,8 @@ import { ProtocolError, RemoteError, redactUrl, snippet } from '../core/errors.j
 import { registerSecret } from '../core/secrets.js';
 import type { Auth } from '../profiles/schema.js';
 import type { Logger } from '../ui/logger.js';
+import { sleep } from './rate-limit.js';
+import { backoffDelay, defaultRetryPolicy, isRetryableNetworkError, isRetryableStatus, retryAfterMs, type RetryPolicy } from './retry-policy.js';
 
 /**
  * Turns a profile's `auth` into request headers. `oauth2` fetches a token with
@@ -32,7 +34,14 @@ const TokenSchema = z.object({
 /** Seconds before expiry at which a cached token is treated as expired. */
 const expirySlackSeconds = 30;
 
-export function createAuth(auth: Auth | undefined, profileName: string, dispatcher: Dispatcher, baseUrl: string, log?: Logger): AuthProvider {
+export function createAuth(
+  auth: Auth | undefined,
+  profileName: string,
+  dispatcher: Dispatcher,
+  baseUrl: string,
+  log?: Logger,
+  policy: RetryPolicy = defaultRetryPolicy,
+): AuthProvider {
   const where = `profile "${profileName}"`;
   switch (auth?.type) {
     case undefined:
@@ -56,7 +65,7 @@ export function createAuth(auth: Auth | undefined, profileName: string, dispatch
         checkHint: `check auth.value (sent as ${auth.name}) of ${where}`,
       };
     case 'oauth2':
-      return new OAuth2ClientCredentials(auth, where, dispatcher, baseUrl, log);
+      return new OAuth2ClientCredentials(auth, where, dispatcher, baseUrl, log, policy);
   }
 }
 
@@ -70,7 +79,8 @@ class OAuth2ClientCredentials implements AuthProvider {
     private readonly where: string,
     private readonly dispatcher: Dispatcher,
     private readonly baseUrl: string,
-    private readonly log?: Logger,
+    private readonly log: Logger | undefined,
+    private readonly policy: RetryPolicy,
   ) {
     this.checkHint = `check auth.clientId and auth.clientSecret of ${where}`;
   }
@@ -99,27 +109,40 @@ class OAuth2ClientCredentials implements AuthProvider {
     const url = new URL(this.auth.tokenUrl, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`).toString();
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.auth.clientId, client_secret: this.auth.clientSecret });
     if (this.auth.scope) form.set('scope', this.auth.scope);
-    let status: number;
-    let text: string;
-    const started = performance.now();
-    try {
-      const response = await request(url, {
-        method: 'POST',
-        dispatcher: this.dispatcher,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: form.toString(),
-        headersTimeout: 30_000,
-        bodyTimeout: 30_000,
-      });
-      status = response.statusCode;
-      text = await response.body.text();
-      this.log?.verbose(`POST ${redactUrl(url)} ${status} ${Math.round(performance.now() - started)}ms (token)`);
-    } catch (error) {
-      throw new RemoteError(`cannot reach the token endpoint ${redactUrl(url)}: ${(error as Error).message}`, {
-        method: 'POST',
-        url: redactUrl(url),
-        hint: `check auth.tokenUrl of ${this.where}`,
-      });
+    let status = 0;
+    let text = '';
+    // The token request is retried like any other: on 429 (after Retry-After), 5xx and broken connections.
+    for (let attempt = 0; ; attempt += 1) {
+      const started = performance.now();
+      try {
+        const response = await request(url, {
+          method: 'POST',
+          dispatcher: this.dispatcher,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: form.toString(),
+          headersTimeout: 30_000,
+          bodyTimeout: 30_000,
+        });
+        status = response.statusCode;
+        text = await response.body.text();
+        this.log?.verbose(`POST ${redactUrl(url)} ${status} ${Math.round(performance.now() - started)}ms (token)${attempt > 0 ? ` retry ${attempt}` : ''}`);
+        if (isRetryableStatus(status) && attempt < this.policy.retries) {
+          await sleep(status === 429 ? (retryAfterMs(response.headers['retry-after']) ?? backoffDelay(this.policy, attempt + 1)) : backoffDelay(this.policy, attempt + 1));
+          continue;
+        }
+        break;
+      } catch (error) {
+        this.log?.verbose(`POST ${redactUrl(url)} ERR ${Math.round(performance.now() - started)}ms (token)${attempt > 0 ? ` retry ${attempt}` : ''}`);
+        if (isRetryableNetworkError(error) && attempt < this.policy.retries) {
+          await sleep(backoffDelay(this.policy, attempt + 1));
+          continue;
+        }
+        throw new RemoteError(`cannot reach the token endpoint ${redactUrl(url)}: ${(error as Error).message}`, {
+          method: 'POST',
+          url: redactUrl(url),
+          hint: `check auth.tokenUrl of ${this.where}`,
+        });
+      }
     }
     if (status === 400 || status === 401 || status === 403) {
       throw new RemoteError(`the token endpoint refused the client credentials (${status})`, {

@@ -79,8 +79,8 @@ export class HttpClient {
   constructor(private readonly options: HttpClientOptions) {
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
     this.agent = new Agent({ connections: options.connections ?? 8, keepAliveTimeout: 10_000, pipelining: 1 });
-    this.auth = createAuth(options.auth, options.profileName, this.agent, this.baseUrl, options.log);
     this.policy = { ...defaultRetryPolicy, ...options.retryPolicy, retries: options.retries ?? options.retryPolicy?.retries ?? defaultRetryPolicy.retries };
+    this.auth = createAuth(options.auth, options.profileName, this.agent, this.baseUrl, options.log, this.policy);
     if (options.rateLimit) this.bucket = new TokenBucket(options.rateLimit.perSecond, options.rateLimit.burst);
   }
 

@@ -23,6 +23,9 @@ describe('--where', () => {
   it('refuses unknown fields and malformed expressions', () => {
     expect(() => parseCondition('shoe = 4')).toThrow(/unknown field "shoe"/);
     expect(() => parseCondition('email')).toThrow(/field OP value/);
+    expect(() => parseCondition('email === x')).toThrow(/is not an operator/);
+    expect(() => parseCondition('discountPercent > abc')).toThrow(/is a number/);
+    expect(parseCondition('note = "=odd"').value).toBe('=odd');
   });
 
   it.each([

@@ -104,6 +104,7 @@ export function loopbackDialect(options: LoopbackDialectOptions = {}): Dialect {
     id: 'loopback',
     title: 'test store',
     kind: 'remote',
+    upsertMatches: options.upsert === true,
     async *read(ctx) {
       for (let page = 1; ; page += 1) {
         const response = await ctx.http.send({ method: 'GET', path: '/customers', query: { page } });

@@ -150,6 +150,24 @@ describe('HttpClient auth', () => {
   });
 });
 
+describe('HttpClient token requests', () => {
+  it('retries the token request on 503 and 429 like any other request', async () => {
+    let tokenCalls = 0;
+    const { url } = await scriptedServer((req, res) => {
+      if (req.url === '/oauth/token') {
+        tokenCalls += 1;
+        if (tokenCalls === 1) return json(res, 503, { error: 'busy' });
+        if (tokenCalls === 2) return json(res, 429, {}, { 'retry-after': '0' });
+        return json(res, 200, { access_token: 'tok', expires_in: 60 });
+      }
+      json(res, req.headers.authorization === 'Bearer tok' ? 200 : 401, {});
+    });
+    const c = client(url, { auth: { type: 'oauth2', tokenUrl: 'oauth/token', clientId: 'id', clientSecret: 'secret-xyz' } });
+    expect((await c.send({ method: 'GET', path: '/a' })).status).toBe(200);
+    expect(tokenCalls).toBe(3);
+  });
+});
+
 describe('HttpClient answers', () => {
   it('a 2xx that is not the expected JSON is a protocol error naming the request', async () => {
     const { url } = await scriptedServer((_req, res) => {

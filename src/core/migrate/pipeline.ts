@@ -94,6 +94,8 @@ interface InFlight {
   hash: string;
   needsPassword: boolean;
   email?: string;
+  /** Found on the target while in flight from a stopped run, and sent again to complete it. */
+  matched?: boolean;
 }
 
 const defaultCommit = { results: 200, ms: 250 };
@@ -299,6 +301,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           continue;
         }
         const hash = hashOf(record);
+        let matched = false;
         if (incremental) {
           const known = store.getCrosswalk(key.source, original.key, key.target);
           const pending = store.getPending(key.source, original.key, key.target);
@@ -312,18 +315,21 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           if (pending && !known && target.dialect.find) {
             // In flight when a run stopped: it may have reached the target. Look before creating it again.
             const id = await target.dialect.find(target.ctx, record);
-            if (id !== undefined) {
+            if (id !== undefined && !target.dialect.upsertMatches) {
               const status: WriteStatus = pending.runId === current.id ? 'created' : 'unchanged';
               countResult(counts, status);
               batch.push({ kind: 'done', sourceKey: original.key, targetId: id, hash, status });
               await outcomes.add(outcomeOf(original, record, status, { targetId: id, matched: true }));
               continue;
             }
+            // Found, but a write may have stopped half-way (a customer stored, its addresses not):
+            // a target whose upsert matches existing records gets it again, as an update.
+            if (id !== undefined) matched = true;
           }
           // Committed before the record can leave: if the process dies now, the next run looks it up first.
           store.markPending(key.source, original.key, key.target, current.id);
         }
-        inflight.set(record, { sourceKey: original.key, hash, needsPassword: original.passwordHash !== undefined, email: record.email, original });
+        inflight.set(record, { sourceKey: original.key, hash, needsPassword: original.passwordHash !== undefined, email: record.email, original, ...(matched ? { matched } : {}) });
         progress.sent += 1;
         yield record;
       }
@@ -359,7 +365,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           batch.push({ kind: 'done', sourceKey: meta.sourceKey, targetId: result.id, hash: meta.hash, status: result.status });
         }
         const targetId = result.id ?? (meta && result.status !== 'rejected' ? store.getCrosswalk(key.source, meta.sourceKey, key.target)?.targetId : undefined);
-        await outcomes.add(outcomeOf(original, result.record, result.status, { targetId, reason: result.reason }));
+        await outcomes.add(outcomeOf(original, result.record, result.status, { targetId, reason: result.reason, ...(meta?.matched ? { matched: true } : {}) }));
         if (batch.length >= commit.results || Date.now() - lastCommit >= commit.ms) flush();
         emit('tick');
         if (options.signal?.aborted) throw new Aborted();

@@ -7,6 +7,8 @@ export const cabinetryDialect: Dialect = {
   id: 'cabinetry',
   title: 'Cabinetry.Online admin API: JSON REST under /api/admin/customers (X-GC-API-KEY)',
   kind: 'remote',
+  // Upserts match existing customers, so a record in flight from a stopped run is safely sent again.
+  upsertMatches: true,
   read: readCustomers,
   write: (ctx, records, options) => writeCustomers(ctx, records, options.mode),
   find: findCustomer,

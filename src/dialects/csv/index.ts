@@ -1,5 +1,6 @@
 import type { Dialect } from '../../core/dialect.js';
 import { CsvWriter, readCsv } from '../../io/csv.js';
+import { customerToRow, rowToCustomer } from '../../io/csv-columns.js';
 import { readFile, writeFile } from '../file-target.js';
 
 /** `csv:PATH`: the canonical record flattened to the columns of SPEC section 3. */
@@ -7,6 +8,8 @@ export const csvDialect: Dialect = {
   id: 'csv',
   title: 'CSV file in the canonical columns (csv:PATH, or - for stdin/stdout)',
   kind: 'file',
+  // What a CSV file holds of a record: exactly what survives its columns (no `source`, no `passwordHash`).
+  project: (record) => rowToCustomer(customerToRow(record)),
   read: (ctx, query) =>
     readFile(ctx, query, (input, name) => readCsv(input, { name, ignoreUnknownColumns: ctx.file.ignoreUnknownColumns })),
   write: (ctx, records) =>

@@ -139,6 +139,8 @@ export const propellerDialect: Dialect = {
   id: 'propeller',
   title: 'Propeller Commerce REST v2 (OAuth2, lookup keys, bulk upserts)',
   kind: 'remote',
+  // Upserts match existing customers, so a record in flight from a stopped run is safely sent again.
+  upsertMatches: true,
   read,
   write,
   find,

@@ -109,6 +109,8 @@ export const resultsetDialect: Dialect = {
   id: 'resultset',
   title: 'XML ResultSet API (/API/V3/Customer+UserCustomerGroups)',
   kind: 'remote',
+  // Upserts match existing customers, so a record in flight from a stopped run is safely sent again.
+  upsertMatches: true,
 
   read: (ctx, query) => applyQuery(readAll(ctx, query), query),
 

@@ -10,6 +10,8 @@ export const spiffyDialect: Dialect = {
   id: 'spiffy',
   title: 'Spiffy Stores customer API (JSON REST, limit/page paging, max 50 a page)',
   kind: 'remote',
+  // Upserts match existing customers, so a record in flight from a stopped run is safely sent again.
+  upsertMatches: true,
 
   read(ctx, query) {
     const api = new SpiffyApi(ctx);

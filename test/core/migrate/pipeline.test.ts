@@ -118,6 +118,22 @@ describe('migrate pipeline', () => {
     everyoneOnce();
   });
 
+  it('on a target whose upsert matches, --resume sends found in-flight records again to complete them', async () => {
+    store.dropAfterCreates = 25;
+    const first = await run({ batchSize: 10, upsert: true });
+    expect(first.run?.status).toBe('unfinished');
+    const before = writes();
+    const resumed = await run({ resume: true, batchSize: 10, upsert: true });
+    expect(resumed.error).toBeUndefined();
+    // The 10 stored but unconfirmed are updated (a write that stopped half-way is completed), not skipped.
+    const matched = resumed.records.filter((r) => r.matched);
+    expect(matched).toHaveLength(10);
+    expect(matched.every((r) => r.status === 'updated')).toBe(true);
+    expect(resumed.counts).toMatchObject({ read: 60, created: 50, updated: 10, failed: 0 });
+    expect(writes() - before).toBeGreaterThanOrEqual(10);
+    everyoneOnce();
+  });
+
   it('a kill before confirmations were committed loses nothing and duplicates nothing', async () => {
     // The store drops every commit after the first: as if the process died with results only in memory.
     let commits = 0;
