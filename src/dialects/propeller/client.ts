@@ -155,5 +155,9 @@ export async function otherOwnerOfEmail(ctx: DialectContext, record: Customer, s
   const other = answer.data.find((customer) => !(customer.sourceId === record.key && customer.source === source));
   if (!other) return undefined;
   const owner = other.sourceId ? `sourceId ${other.sourceId}, source ${other.source ?? '(none)'}` : 'no sourceId';
-  return `email ${record.email} already belongs to Propeller customer id ${other.id} (${owner}): not created, so that the email keeps one customer; map the key to that customer's sourceId to update it instead`;
+  const fix =
+    other.sourceId === record.key && other.source
+      ? `set "source": "${other.source}" in the profile to update it instead`
+      : `map the key to that customer's sourceId (and the profile's source to its source) to update it instead`;
+  return `email ${record.email} already belongs to Propeller customer id ${other.id} (${owner}): not created, so that the email keeps one customer; ${fix}`;
 }
