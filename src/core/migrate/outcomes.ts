@@ -16,7 +16,7 @@ export interface RecordOutcome {
   targetKey?: string;
   email?: string;
   reason?: string;
-  /** Found on the target before sending (it was in flight when an earlier run stopped). */
+  /** In flight when an earlier run stopped: found on the target before sending, or sent again to a target whose upsert matches it. */
   matched?: boolean;
   /** The source had a password hash, which is never sent as a password: this customer must set a new one. */
   needsPassword?: boolean;

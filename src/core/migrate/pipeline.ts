@@ -94,7 +94,7 @@ interface InFlight {
   hash: string;
   needsPassword: boolean;
   email?: string;
-  /** Found on the target while in flight from a stopped run, and sent again to complete it. */
+  /** In flight when a run stopped, and sent again: the target's upsert matches it if it landed. */
   matched?: boolean;
 }
 
@@ -312,19 +312,20 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
             await outcomes.add(outcomeOf(original, record, status, { targetId: known.targetId }));
             continue;
           }
-          if (pending && !known && target.dialect.find) {
+          if (pending && !known && target.dialect.upsertMatches) {
+            // In flight when a run stopped: the target's upsert finds it if it landed, and a write
+            // that stopped half-way (a customer stored, its addresses not) is completed.
+            matched = true;
+          } else if (pending && !known && target.dialect.find) {
             // In flight when a run stopped: it may have reached the target. Look before creating it again.
             const id = await target.dialect.find(target.ctx, record);
-            if (id !== undefined && !target.dialect.upsertMatches) {
+            if (id !== undefined) {
               const status: WriteStatus = pending.runId === current.id ? 'created' : 'unchanged';
               countResult(counts, status);
               batch.push({ kind: 'done', sourceKey: original.key, targetId: id, hash, status });
               await outcomes.add(outcomeOf(original, record, status, { targetId: id, matched: true }));
               continue;
             }
-            // Found, but a write may have stopped half-way (a customer stored, its addresses not):
-            // a target whose upsert matches existing records gets it again, as an update.
-            if (id !== undefined) matched = true;
           }
           // Committed before the record can leave: if the process dies now, the next run looks it up first.
           store.markPending(key.source, original.key, key.target, current.id);
