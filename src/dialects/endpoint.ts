@@ -47,7 +47,9 @@ export async function resolveEndpoint(spec: string, options: ResolveOptions): Pr
   if (prefixed && prefixed[1] === 'sandbox') {
     const dialect = lookupDialect(prefixed[2], `${options.flag} ${spec}`);
     if (!dialect.emulator) throw new UserError(`${options.flag} ${spec}: dialect ${dialect.id} has no sandbox emulator`);
-    const emulator = await dialect.emulator.start({ customers: 50, seed: 1, ...options.sandbox });
+    // A target sandbox holds other people than a source sandbox (another seed), so that
+    // `migrate --from sandbox:A --to sandbox:B` shows customers arriving, not colliding.
+    const emulator = await dialect.emulator.start({ customers: 50, seed: options.flag === '--to' ? 2 : 1, ...options.sandbox });
     return remoteEndpoint(spec, dialect, emulator.profile, options, emulator);
   }
   if (prefixed && dialects[prefixed[1]]?.kind === 'file') {

@@ -140,3 +140,13 @@ describe.skipIf(remote.length === 0)('migrate when the target goes away', () => 
     }
   });
 });
+
+describe('the README main job', () => {
+  it('migrate --from sandbox:resultset --to sandbox:propeller moves 50 customers', async () => {
+    const dir = tempDir();
+    const result = await runCli(['migrate', '--from', 'sandbox:resultset', '--to', 'sandbox:propeller'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('read 50 · created 50 · updated 0 · unchanged 0 · rejected 0 · failed 0');
+  });
+});
