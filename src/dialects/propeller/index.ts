@@ -51,6 +51,9 @@ interface Landed {
 
 async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, options: WriteOptions): AsyncGenerator<WriteResult> {
   const source = sourceOf(ctx);
+  // Into a target that was empty when the write began, every customer is one of ours: the
+  // per-record email check (one search each) can be skipped, which halves the requests.
+  const emptyAtStart = (await searchPage(ctx, 1, 1, {})).total === 0;
   for await (const batch of inBatches(records, batchSizeOf(ctx))) {
     const results: WriteResult[] = new Array(batch.length);
     const reject = (index: number, reason: string) => {
@@ -68,7 +71,7 @@ async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, opt
     if (sending.length > 0) {
       const existing = await existingIds(ctx, sending.map((s) => batch[s.index].key), source);
       // A new sourceId whose email another customer has would be a second customer with that email.
-      const fresh = sending.filter(({ index }) => !existing.has(batch[index].key));
+      const fresh = emptyAtStart ? [] : sending.filter(({ index }) => !existing.has(batch[index].key));
       const owners = await mapConcurrent(fresh, ctx.concurrency, ({ index }) => otherOwnerOfEmail(ctx, batch[index], source));
       const taken = new Map(fresh.map(({ index }, i) => [index, owners[i]] as const).filter(([, owner]) => owner !== undefined));
       sending = sending.filter(({ index }) => {
