@@ -1,18 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Customer } from '../customer.js';
+import { stableStringify } from '../stable-json.js';
 import { flatten } from '../diff.js';
-
-/** JSON with object keys sorted, so equal records always give equal text. */
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, inner]) => inner !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([name, inner]) => `${JSON.stringify(name)}:${stableStringify(inner)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** The content hash stored in the crosswalk: sha256 of the record as it is sent. */
 export function contentHash(record: Customer): string {

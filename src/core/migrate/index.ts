@@ -11,7 +11,7 @@ import { writeReport } from './report.js';
 
 export { migrate, type MigrateEndpoint, type MigrateOptions, type MigrateResult, type MigrateProgress } from './pipeline.js';
 export { writeReport } from './report.js';
-export { contentHash, stableStringify, lostFields } from './hash.js';
+export { contentHash, lostFields } from './hash.js';
 
 /** How the state store names an endpoint: its label, plus the API address of a remote system (no credentials). */
 export function stateIdOf(endpoint: { label: string; dialect: { kind: 'file' | 'remote' }; ctx: { profile: { baseUrl?: string } } }): string {

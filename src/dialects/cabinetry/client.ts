@@ -1,3 +1,4 @@
+import { stableStringify } from '../../core/stable-json.js';
 import type { z } from 'zod';
 import { emailKey, type Customer } from '../../core/customer.js';
 import type { DialectContext, WriteMode, WriteResult } from '../../core/dialect.js';
@@ -108,14 +109,6 @@ export async function findCustomer(ctx: DialectContext, record: Customer): Promi
   return found ? String(found.id) : undefined;
 }
 
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * True when sending `payload` would change nothing: an update leaves the
  * fields it does not send as they are (settings key by key), so only the sent
@@ -127,7 +120,7 @@ export function wouldChange(existing: WireCustomer, payload: WirePayload, profil
     if (key === 'settings') {
       const settings = (current.settings ?? {}) as Record<string, unknown>;
       if (Object.entries(value as Record<string, boolean>).some(([name, v]) => settings[name] !== v)) return true;
-    } else if (stable(current[key]) !== stable(value)) {
+    } else if (stableStringify(current[key]) !== stableStringify(value)) {
       return true;
     }
   }

@@ -1,3 +1,4 @@
+import { stableStringify } from '../../core/stable-json.js';
 import { parseCustomer, type Address, type AddressDraft, type Customer, type CustomerDraft, type CustomerStatus } from '../../core/customer.js';
 import type { SpiffyAddress, SpiffyAddressPayload, SpiffyCustomer, SpiffyCustomerPayload } from './schema.js';
 
@@ -121,13 +122,6 @@ export function fromWire(wire: SpiffyCustomer, profile: string): Customer {
   return parseCustomer(draft);
 }
 
-/** JSON with object keys sorted, so that equal payloads compare equal whatever order their keys were set in. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
 function addressToWire(address: Address, isDefault: boolean): SpiffyAddressPayload {
   const out: Record<string, unknown> = {};
   for (const [to, from] of addressFields) if (address[from] !== undefined) out[to] = address[from];
@@ -154,7 +148,7 @@ function addressesToWire(record: Customer): SpiffyAddressPayload[] {
     const payload = addressToWire(address, out.length === 0);
     if (out.length === 0 && payload.phone === undefined && record.phone !== undefined) payload.phone = record.phone;
     const { default: _ignored, ...identity } = payload;
-    const signature = canonicalJson(identity);
+    const signature = stableStringify(identity);
     if (seen.has(signature)) continue;
     seen.add(signature);
     out.push(payload);
@@ -199,7 +193,7 @@ export function payloadUnchanged(payload: SpiffyCustomerPayload, existing: Spiff
   for (const [name, value] of Object.entries(payload)) {
     if (name === 'id') continue;
     if (name === 'addresses' && (value as unknown[]).length === 0) continue;
-    if (canonicalJson(value) !== canonicalJson(current[name])) return false;
+    if (stableStringify(value) !== stableStringify(current[name])) return false;
   }
   return true;
 }
