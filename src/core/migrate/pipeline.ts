@@ -1,4 +1,5 @@
 import { emailKey, type Customer } from '../customer.js';
+import { BugError } from '../errors.js';
 import type { Dialect, DialectContext, WriteResult, WriteStatus } from '../dialect.js';
 import type { Mapping } from '../mapping-file/index.js';
 import { MappingError } from '../mapping-file/index.js';
@@ -120,7 +121,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   let run: RunRow | undefined;
   let resumed = false;
   if (!options.dryRun) {
-    if (!state) throw new Error('migrate: a state store is required for a real run');
+    if (!state) throw new BugError('migrate: a state store is required for a real run');
     const unfinished = state.lastUnfinishedRun(source.stateId, target.stateId);
     if (options.resume && unfinished) {
       run = state.resumeRun(unfinished.id);
