@@ -13,8 +13,9 @@ import { silentLogger } from '../ui/logger.js';
 /**
  * Benchmark: migrate N customers sandbox → sandbox with injected latency,
  * over two registered remote dialects, in-process (state in a temporary
- * directory). Prints records/s, the requests each side received, and the
- * ratio of the elapsed time to the floor `requests × latency / concurrency`
+ * directory). Prints records/s, the requests each side received (and the
+ * target's per 1,000 customers), and the ratio of the elapsed time to the
+ * floor `requests × latency / concurrency`
  * (1.0 would mean no time was lost beyond the latency itself).
  */
 export interface MigrateBenchOptions {
@@ -35,6 +36,8 @@ export interface MigrateBenchResult {
   elapsedMs?: number;
   recordsPerSecond?: number;
   requests?: { source: number; target: number };
+  /** Requests the target received per 1,000 customers migrated: the figure the batch sizes set. */
+  targetRequestsPer1000?: number;
   floorMs?: number;
   ratioToFloor?: number;
 }
@@ -86,12 +89,14 @@ export async function benchMigrate(options: MigrateBenchOptions = {}): Promise<M
       elapsedMs: Math.round(elapsedMs),
       recordsPerSecond: Math.round((result.counts.read / elapsedMs) * 1000),
       requests,
+      targetRequestsPer1000: Number(((requests.target / Math.max(1, result.counts.read)) * 1000).toFixed(1)),
       floorMs: Math.round(floorMs),
       ratioToFloor: Number((elapsedMs / floorMs).toFixed(2)),
     };
     print(`migrate ${from} → ${to}: ${customers} customers, ${latencyMs} ms latency, concurrency ${concurrency}`);
     print(`  ${formatCounts(result.counts)}`);
     print(`  ${out.elapsedMs} ms · ${out.recordsPerSecond} records/s · requests: source ${requests.source}, target ${requests.target}`);
+    print(`  target requests per 1,000 customers: ${out.targetRequestsPer1000} (${to})`);
     print(`  floor (requests × latency / concurrency) ${out.floorMs} ms · ratio ${out.ratioToFloor}`);
     print(`  peak RSS ${Math.round(peakRss / 1024 / 1024)} MB (both emulators and their ${customers} customers included)`);
     return out;

@@ -25,14 +25,24 @@ export interface AuthProvider {
   readonly checkHint: string;
 }
 
+/**
+ * A client-credentials token answer. Servers differ: `token_type` may be
+ * `Bearer`, `BearerToken` or absent, `expires_in` a number or a string of
+ * digits; other fields are ignored. The token is always sent as `Bearer`.
+ */
 const TokenSchema = z.object({
   access_token: z.string().min(1),
-  token_type: z.string().optional(),
-  expires_in: z.union([z.number(), z.string().regex(/^\d+$/)]).optional(),
+  token_type: z.string().nullish(),
+  expires_in: z.union([z.number().nonnegative(), z.string().regex(/^\s*\d+(\.\d+)?\s*$/)]).nullish(),
 });
 
 /** Seconds before expiry at which a cached token is treated as expired. */
 const expirySlackSeconds = 30;
+
+/** Where the token is fetched: an absolute tokenUrl as it is; a relative one against the host of baseUrl, not its path. */
+export function tokenUrlOf(tokenUrl: string, baseUrl: string): string {
+  return new URL(tokenUrl.trim(), new URL('/', baseUrl)).toString();
+}
 
 export function createAuth(
   auth: Auth | undefined,
@@ -41,6 +51,8 @@ export function createAuth(
   baseUrl: string,
   log?: Logger,
   policy: RetryPolicy = defaultRetryPolicy,
+  /** Headers and body timeout of the token request, the profile's `timeoutMs` like any other request. */
+  timeoutMs = 30_000,
 ): AuthProvider {
   const where = `profile "${profileName}"`;
   switch (auth?.type) {
@@ -65,7 +77,7 @@ export function createAuth(
         checkHint: `check auth.value (sent as ${auth.name}) of ${where}`,
       };
     case 'oauth2':
-      return new OAuth2ClientCredentials(auth, where, dispatcher, baseUrl, log, policy);
+      return new OAuth2ClientCredentials(auth, where, dispatcher, baseUrl, log, policy, timeoutMs);
   }
 }
 
@@ -81,6 +93,7 @@ class OAuth2ClientCredentials implements AuthProvider {
     private readonly baseUrl: string,
     private readonly log: Logger | undefined,
     private readonly policy: RetryPolicy,
+    private readonly timeoutMs: number,
   ) {
     this.checkHint = `check auth.clientId and auth.clientSecret of ${where}`;
   }
@@ -106,7 +119,7 @@ class OAuth2ClientCredentials implements AuthProvider {
   }
 
   private async fetchToken(): Promise<string> {
-    const url = new URL(this.auth.tokenUrl, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`).toString();
+    const url = tokenUrlOf(this.auth.tokenUrl, this.baseUrl);
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.auth.clientId, client_secret: this.auth.clientSecret });
     if (this.auth.scope) form.set('scope', this.auth.scope);
     let status = 0;
@@ -120,8 +133,8 @@ class OAuth2ClientCredentials implements AuthProvider {
           dispatcher: this.dispatcher,
           headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
           body: form.toString(),
-          headersTimeout: 30_000,
-          bodyTimeout: 30_000,
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
         });
         status = response.statusCode;
         text = await response.body.text();
@@ -137,11 +150,18 @@ class OAuth2ClientCredentials implements AuthProvider {
           await sleep(backoffDelay(this.policy, attempt + 1));
           continue;
         }
-        throw new RemoteError(`cannot reach the token endpoint ${redactUrl(url)}: ${(error as Error).message}`, {
-          method: 'POST',
-          url: redactUrl(url),
-          hint: `check auth.tokenUrl of ${this.where}`,
-        });
+        const tries = attempt + 1 === 1 ? '1 try' : `${attempt + 1} tries`;
+        const timedOut = /UND_ERR_(HEADERS|BODY)_TIMEOUT/.test((error as { code?: string }).code ?? '');
+        throw new RemoteError(
+          timedOut
+            ? `the token endpoint ${redactUrl(url)} did not answer within ${this.timeoutMs} ms (${tries})`
+            : `cannot reach the token endpoint ${redactUrl(url)}: ${(error as Error).message} (${tries})`,
+          {
+            method: 'POST',
+            url: redactUrl(url),
+            hint: `check auth.tokenUrl of ${this.where}${timedOut ? ', or raise its timeoutMs if the endpoint is slow' : ''}`,
+          },
+        );
       }
     }
     if (status === 400 || status === 401 || status === 403) {

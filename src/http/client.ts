@@ -80,7 +80,7 @@ export class HttpClient {
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
     this.agent = new Agent({ connections: options.connections ?? 8, keepAliveTimeout: 10_000, pipelining: 1 });
     this.policy = { ...defaultRetryPolicy, ...options.retryPolicy, retries: options.retries ?? options.retryPolicy?.retries ?? defaultRetryPolicy.retries };
-    this.auth = createAuth(options.auth, options.profileName, this.agent, this.baseUrl, options.log, this.policy);
+    this.auth = createAuth(options.auth, options.profileName, this.agent, this.baseUrl, options.log, this.policy, options.timeoutMs);
     if (options.rateLimit) this.bucket = new TokenBucket(options.rateLimit.perSecond, options.rateLimit.burst);
   }
 

@@ -1,14 +1,22 @@
 import { generateCustomers } from '../../emulator/generator.js';
 import { startEmulatorServer, type EmulatorReply, type EmulatorRequest } from '../../emulator/server.js';
 import type { EmulatorHandle, EmulatorOptions } from '../../emulator/types.js';
+import { answerAddress, answerCustomer, storeInput, type StoredAddress, type StoredCustomer } from './answer.js';
+import { parseDateOfBirth } from './dates.js';
 import { propellerErrors } from './errors.js';
-import { parseDateOfBirth, toWireAddresses, toWireCustomer } from './mapping.js';
+import { MappingError, toWireCustomer } from './mapping.js';
+import { addressKeys, bulkCustomerKeys } from './schema.js';
 
 /**
- * The Propeller sandbox (SPEC sections 7 and 8): an OAuth2 token endpoint,
- * customers by lookup key, the sourceId bulk upsert with per-item results,
- * search paging with filters, addresses by type and their bulk endpoint, and
- * the error envelope with the document's codes.
+ * The Propeller sandbox (SPEC sections 7 and 8), as the platform speaks:
+ * the API under `/v2/`, the OAuth2 token endpoint beside it at
+ * `/oauth2/token`; customers by lookup key; the sourceId bulk upsert with
+ * addresses inline, per-item results, and `400 10007` for a key the
+ * reference does not publish; a search that knows only `debtorIds`,
+ * `dateCreated`, `dateModified`, `page` and `offset` and ignores any other
+ * field; `sources` only with `?expands=sources`; answers in the platform's
+ * forms (upper-case gender and language, `August, 28 1993 00:00:00 +0000`,
+ * local times without offset, "" for absent values); no rule about emails.
  */
 export interface PropellerEmulatorOptions extends EmulatorOptions {
   /** How long an issued token is accepted, in seconds (default 3600). */
@@ -19,38 +27,33 @@ export interface PropellerEmulatorOptions extends EmulatorOptions {
    * the expiry as a `401`, as it does when a server revokes tokens early.
    */
   announcedExpiresIn?: number;
+  /** `token_type` of token answers (default `BearerToken`); null leaves it out. */
+  tokenType?: string | null;
+  /** `expires_in` as a string of digits (default) or as a number. */
+  expiresInAs?: 'string' | 'number';
+  /** Time each address read takes (on top of `latencyMs`); the reads in flight meanwhile are counted. */
+  addressLatencyMs?: number;
 }
 
 export interface PropellerEmulatorHandle extends EmulatorHandle {
   /** Token requests answered with a token. */
   tokenRequests(): number;
+  /** The most address reads that were in flight at once (counted while `addressLatencyMs` runs). */
+  maxAddressReadsInFlight(): number;
 }
+
+/** Where the API and the token endpoint live on the emulator's host, as on api.helice.cloud. */
+export const apiRoot = '/v2';
+export const tokenPath = '/oauth2/token';
 
 const clientId = 'custsync-sandbox';
 const clientSecret = 'sandbox-client-secret-not-for-production';
-const customerFields = new Set([
-  'debtorId', 'firstName', 'middleName', 'lastName', 'abbreviation', 'title', 'dateOfBirth', 'gender', 'login', 'phone',
-  'email', 'ssn', 'parent', 'pricelistAmount', 'pricelistPercentage', 'primaryLanguage', 'sourceId', 'source',
-]);
-const addressFields = new Set([
-  'code', 'type', 'isDefault', 'firstName', 'lastName', 'company', 'street', 'number', 'numberExtension', 'postalCode',
-  'city', 'region', 'country', 'phone', 'email', 'notes',
-]);
-const stringFields = ['firstName', 'middleName', 'lastName', 'abbreviation', 'title', 'login', 'phone', 'email', 'pricelistAmount', 'pricelistPercentage', 'sourceId', 'source'];
+const customerKeys = new Set<string>(bulkCustomerKeys);
+const addressKeySet = new Set<string>(addressKeys);
+const stringFields = ['firstName', 'middleName', 'lastName', 'abbreviation', 'title', 'phone', 'email', 'pricelistAmount', 'pricelistPercentage', 'sourceId', 'source'];
+const addressStringFields = ['code', 'firstName', 'middleName', 'lastName', 'company', 'street', 'numberExtension', 'postalCode', 'city', 'region', 'phone', 'mobile', 'email', 'url', 'notes'];
 
 type Json = Record<string, unknown>;
-
-interface StoredCustomer extends Json {
-  id: number;
-  dateCreated: string;
-  dateModified: string;
-}
-
-interface StoredAddress extends Json {
-  id: number;
-  type: string;
-  isDefault: 'Y' | 'N';
-}
 
 /** An answer in Propeller's error envelope. */
 function fail(code: number, messages?: string[], status?: number): EmulatorReply {
@@ -61,6 +64,8 @@ function fail(code: number, messages?: string[], status?: number): EmulatorReply
     body: { error: { code, status: httpStatus, type: known?.type ?? 'Error', messages: messages ?? [known?.message ?? 'Error'], moreInfo: 'https://www.propel.us/docs/errors' } },
   };
 }
+
+const errorOf = (reply: EmulatorReply) => (reply.body as { error: unknown }).error;
 
 /** A thrown reply ends a handler early with that answer. */
 class Refusal extends Error {
@@ -79,59 +84,114 @@ function parseJson(req: EmulatorRequest): Json {
   throw new Refusal(fail(10005, ['Request body is not a valid JSON object']));
 }
 
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The tenant's local time, no offset: `2020-12-12` or `2020-12-12T00:00:00`. */
+const localTimePattern = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/;
 
-/** Schema problems of a customer payload, as messages (empty when valid). */
+/** Keys the reference does not publish, as the schema validator words them; any of them fails the whole call. */
+function extraneousKeys(body: Json, where: string, allowed: Set<string>): string[] {
+  const problems = Object.keys(body).filter((name) => !allowed.has(name)).map((name) => `${where}: extraneous key [${name}] is not permitted`);
+  if (Array.isArray(body.addresses)) {
+    body.addresses.forEach((address, j) => {
+      if (isObject(address)) problems.push(...extraneousKeys(address, `${where}/addresses/${j}`, addressKeySet));
+    });
+  }
+  return problems;
+}
+
+/** Problems of a customer's values, as messages (empty when valid). */
 function customerProblems(body: Json, requireSourceId: boolean): string[] {
   const problems: string[] = [];
-  for (const name of Object.keys(body)) if (!customerFields.has(name)) problems.push(`${name}: unknown field`);
   for (const name of stringFields) if (body[name] !== undefined && body[name] !== null && typeof body[name] !== 'string') problems.push(`${name}: must be a string`);
   if (requireSourceId && (typeof body.sourceId !== 'string' || body.sourceId.trim() === '')) problems.push('sourceId: is required');
   if (requireSourceId && (typeof body.source !== 'string' || body.source.trim() === '')) problems.push('source: is required');
   if (typeof body.email === 'string' && !emailPattern.test(body.email)) problems.push(`email: "${body.email}" is not a valid email address`);
-  if (body.gender !== undefined && !(typeof body.gender === 'string' && /^[mfu]$/i.test(body.gender))) problems.push('gender: must be one of m, f, u');
+  if (body.gender !== undefined && !(typeof body.gender === 'string' && /^[mfu]$/i.test(body.gender))) problems.push('gender: must be one of M, F, U');
   if (body.dateOfBirth !== undefined && !(typeof body.dateOfBirth === 'string' && parseDateOfBirth(body.dateOfBirth))) problems.push('dateOfBirth: must be a date');
   if (body.primaryLanguage !== undefined && !(typeof body.primaryLanguage === 'string' && /^[a-z]{2}$/i.test(body.primaryLanguage))) problems.push('primaryLanguage: must be an ISO 639-1 code');
   if (body.ssn !== undefined && !(typeof body.ssn === 'number' || (typeof body.ssn === 'string' && /^\d+$/.test(body.ssn)))) problems.push('ssn: must be an integer');
   if (body.debtorId !== undefined && typeof body.debtorId !== 'number' && typeof body.debtorId !== 'string') problems.push('debtorId: must be an integer or a string');
-  if (body.parent !== undefined && (typeof body.parent !== 'object' || body.parent === null || Array.isArray(body.parent))) problems.push('parent: must be an object with id, or sourceId and source');
+  if (body.parent !== undefined && !isObject(body.parent)) problems.push('parent: must be an object with id, or sourceId and source');
+  if (body.addresses !== undefined) {
+    if (!Array.isArray(body.addresses)) problems.push('addresses: must be an array');
+    else body.addresses.forEach((address, j) => problems.push(...addressProblems(address).map((p) => `addresses/${j}/${p}`)));
+  }
   return problems;
 }
 
-function addressProblems(body: Json): string[] {
+function addressProblems(body: unknown): string[] {
+  if (!isObject(body)) return ['address: must be an object'];
   const problems: string[] = [];
-  for (const name of Object.keys(body)) if (!addressFields.has(name)) problems.push(`${name}: unknown field`);
-  if (body.type !== 'invoice' && body.type !== 'delivery') problems.push('type: must be invoice or delivery');
+  for (const name of addressStringFields) if (body[name] !== undefined && body[name] !== null && typeof body[name] !== 'string') problems.push(`${name}: must be a string`);
+  if (body.type !== 'invoice' && body.type !== 'delivery') problems.push('type: is required, invoice or delivery');
+  for (const name of ['street', 'city', 'country']) if (typeof body[name] !== 'string' || body[name].trim() === '') problems.push(`${name}: is required`);
   if (body.isDefault !== undefined && body.isDefault !== 'Y' && body.isDefault !== 'N') problems.push('isDefault: must be Y or N');
-  if (body.country !== undefined && !(typeof body.country === 'string' && /^[A-Z]{2}$/.test(body.country))) problems.push('country: must be an ISO 3166-1 alpha-2 code');
+  if (body.icp !== undefined && body.icp !== 'Y' && body.icp !== 'N') problems.push('icp: must be Y or N');
+  if (typeof body.country === 'string' && body.country !== '' && !/^[A-Z]{2}$/.test(body.country)) problems.push('country: must be an ISO 3166-1 alpha-2 code');
   if (typeof body.email === 'string' && !emailPattern.test(body.email)) problems.push('email: is not a valid email address');
   return problems;
 }
+
+/** A time range of the search (`{"from","to"}`, local times): the instants it names, taken as UTC. */
+function range(value: unknown, name: string): { from?: number; to?: number } {
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) throw new Refusal(fail(10007, [`${name}: must be an object with from and/or to`]));
+  const out: { from?: number; to?: number } = {};
+  for (const end of ['from', 'to'] as const) {
+    const text = value[end];
+    if (text === undefined || text === null || text === '') continue;
+    if (typeof text !== 'string' || !localTimePattern.test(text)) {
+      throw new Refusal(fail(10007, [`${name}.${end}: must be a local date-time without offset, e.g. 2020-12-12T00:00:00`]));
+    }
+    out[end] = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : `${text.replace(' ', 'T')}Z`);
+  }
+  return out;
+}
+
+/** Now, to the second: answers show seconds, so the store holds no more. */
+const now = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+const toSecond = (iso: string) => new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString();
 
 export async function startPropellerEmulator(options: PropellerEmulatorOptions = {}): Promise<PropellerEmulatorHandle> {
   const ttl = options.tokenTtlSeconds ?? 3600;
   const announced = options.announcedExpiresIn ?? ttl;
   const tokens = new Map<string, number>();
   let tokenCount = 0;
+  let addressReads = { now: 0, max: 0 };
   let nextCustomerId = 1;
   let nextAddressId = 1;
   const customers = new Map<number, StoredCustomer>();
   const deleted = new Set<number>();
   const addresses = new Map<number, StoredAddress[]>();
-  const now = () => new Date().toISOString();
+
+  /** sourceId → ids of the customers with an entry of that sourceId (under any source), so that lookups do not scan. */
+  const bySourceIdIndex = new Map<string, Set<number>>();
+
+  /** Applies a write and keeps the sourceId index in step with the customer's sources. */
+  function write(customer: StoredCustomer, body: Json): StoredCustomer {
+    for (const entry of customer.sources) bySourceIdIndex.get(entry.sourceId)?.delete(customer.id);
+    storeInput(customer, body);
+    for (const entry of customer.sources) {
+      if (!bySourceIdIndex.has(entry.sourceId)) bySourceIdIndex.set(entry.sourceId, new Set());
+      bySourceIdIndex.get(entry.sourceId)!.add(customer.id);
+    }
+    return customer;
+  }
 
   function store(body: Json, dates?: { created?: string; modified?: string }): StoredCustomer {
     const id = nextCustomerId++;
-    const customer: StoredCustomer = { ...body, id, debtorId: body.debtorId ?? 10_000 + id, dateCreated: dates?.created ?? now(), dateModified: dates?.modified ?? now() };
+    const customer = write({ id, sources: [], dateCreated: dates?.created ?? now(), dateModified: dates?.modified ?? now() }, body);
+    customer.debtorId ??= 10_000 + id;
     customers.set(id, customer);
     addresses.set(id, []);
     return customer;
   }
 
   function bySourceId(sourceId: string, source: string | undefined, includeDeleted = false): StoredCustomer[] {
-    return [...customers.values()].filter(
-      (c) => c.sourceId === sourceId && (source === undefined || c.source === source) && (includeDeleted || !deleted.has(c.id)),
-    );
+    return [...(bySourceIdIndex.get(sourceId) ?? [])]
+      .map((id) => customers.get(id)!)
+      .filter((c) => c.sources.some((s) => s.sourceId === sourceId && (source === undefined || s.source === source)) && (includeDeleted || !deleted.has(c.id)));
   }
 
   /** The customer a lookup key names; `sub` answers 60007 (sub-resources) instead of 60006. */
@@ -179,21 +239,36 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
     return { action, address };
   }
 
-  // Seed: generated customers, most with a sourceId under source "ERP", every fifth without one
-  // (its key is then its id); dates of birth in the formats the platform is known to answer.
+  const expands = (req: EmulatorRequest) => (req.query.get('expands') ?? '').split(',').map((s) => s.trim()).includes('sources');
+
+  // Seed: generated customers written by an ERP under source "ERP"; every fifth has no source at
+  // all (its key is then its id), and every fourth is also known to a CRM, listed first.
   let index = 0;
   for (const record of generateCustomers(options.customers ?? 50, options.seed ?? 1)) {
-    const wire: Json = { ...toWireCustomer(record, 'ERP') };
-    if (index % 5 === 4) {
+    let wire: Json;
+    try {
+      wire = { ...toWireCustomer(record, 'ERP') };
+    } catch (error) {
+      if (!(error instanceof MappingError)) throw error;
+      wire = { ...toWireCustomer({ ...record, addresses: [] }, 'ERP') };
+    }
+    const inline = (wire.addresses as Json[] | undefined) ?? [];
+    delete wire.addresses;
+    const sourced = index % 5 !== 4;
+    if (!sourced) {
       delete wire.sourceId;
       delete wire.source;
     }
-    if (typeof wire.dateOfBirth === 'string' && index % 3 !== 0) {
-      const [y, m, d] = wire.dateOfBirth.split('-');
-      wire.dateOfBirth = index % 3 === 1 ? `${d}-${m}-${y}` : `${y}-${m}-${d}T00:00:00+01:00`;
+    const customer = store(wire, { created: toSecond(record.createdAt!), modified: toSecond(record.updatedAt!) });
+    // Backoffice data the bulk endpoint cannot write.
+    if (record.mobile) customer.mobile = record.mobile;
+    if (index % 7 === 3) customer.login = record.email;
+    if (sourced && index % 4 === 1) {
+      // Listed before the ERP's entry: the key must come from the profile's source, not the first entry.
+      write(customer, { source: 'CRM', sourceId: `CRM-${index + 1}` });
+      customer.sources.reverse();
     }
-    const customer = store(wire, { created: record.createdAt, modified: record.updatedAt });
-    for (const address of toWireAddresses(record)) upsertAddress(customer.id, { ...address });
+    for (const address of inline) upsertAddress(customer.id, { ...address });
     index += 1;
   }
 
@@ -205,6 +280,49 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
       throw error;
     }
   };
+
+  /** One customer of a bulk call: created or updated with its addresses, or its error. */
+  function bulkItem(item: unknown): Json {
+    const key = isObject(item) ? item.sourceId ?? null : null;
+    // Propeller answers a numeric key as a number.
+    const answeredKey = typeof key === 'string' && /^\d{1,15}$/.test(key) ? Number(key) : key;
+    const itemFail = (reply: EmulatorReply) => ({ success: false, key: answeredKey, lookupKey: 'sourceId', error: errorOf(reply) });
+    if (!isObject(item)) return itemFail(fail(10007, ['customer: must be an object']));
+    const problems = customerProblems(item, true);
+    if (problems.length > 0) return itemFail(fail(10007, problems));
+    try {
+      checkParent(item);
+    } catch (error) {
+      if (error instanceof Refusal) return itemFail(error.reply);
+      throw error;
+    }
+    const all = bySourceId(item.sourceId as string, item.source as string, true);
+    const live = all.filter((c) => !deleted.has(c.id));
+    if (live.length > 1) return itemFail(fail(60005));
+    if (live.length === 0 && all.length > 0) return itemFail(fail(60008));
+    const { addresses: inline, ...fields } = item;
+    let action: 'create' | 'update';
+    let customer: StoredCustomer;
+    if (live[0]) {
+      customer = write(live[0], fields);
+      customer.dateModified = now();
+      action = 'update';
+    } else {
+      customer = store(fields);
+      action = 'create';
+    }
+    for (const address of (inline as Json[] | undefined) ?? []) upsertAddress(customer.id, { ...address });
+    return { action, id: customer.id, key: answeredKey, lookupKey: 'sourceId', success: true };
+  }
+
+  /** `GET …/addresses[?type=invoice|delivery]`: all of the customer's addresses, or those of one type. */
+  const addressesOf = guarded((req) => {
+    const customer = lookup(req, true);
+    const type = req.query.get('type');
+    if (type !== null && type !== 'invoice' && type !== 'delivery') return fail(10007, ['type: must be invoice or delivery']);
+    const data = addresses.get(customer.id)!.filter((a) => type === null || a.type === type).map(answerAddress);
+    return { status: 200, body: { data, messages: ['Completed'], total: data.length } };
+  });
 
   const server = await startEmulatorServer({
     ...options,
@@ -223,7 +341,7 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
     routes: [
       {
         method: 'POST',
-        path: '/oauth/token',
+        path: tokenPath,
         public: true,
         handler(req) {
           const form = new URLSearchParams(req.body);
@@ -236,87 +354,82 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
           tokenCount += 1;
           const token = `sbx-${tokenCount}-${Math.random().toString(36).slice(2)}`;
           tokens.set(token, Date.now() + ttl * 1000);
-          // expires_in as a string, as some Propeller environments send it.
-          return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: String(announced) } };
+          const tokenType = options.tokenType === undefined ? 'BearerToken' : options.tokenType;
+          return {
+            status: 200,
+            body: {
+              access_token: token,
+              ...(tokenType === null ? {} : { token_type: tokenType }),
+              expires_in: options.expiresInAs === 'number' ? announced : String(announced),
+              // Extra fields a client must ignore.
+              scope: 'customers',
+              issued_at: String(Date.now()),
+            },
+          };
         },
       },
       {
         method: 'POST',
-        path: '/customers',
+        path: `${apiRoot}/customers`,
         handler: guarded((req) => {
           const body = parseJson(req);
+          const extraneous = extraneousKeys(body, '#', customerKeys);
+          if (extraneous.length > 0) return fail(10007, extraneous);
           const problems = customerProblems(body, false);
           if (problems.length > 0) return fail(10007, problems);
-          if (typeof body.sourceId === 'string' && bySourceId(body.sourceId, body.source as string | undefined).length > 0) return fail(60004);
+          if (typeof body.sourceId === 'string' && typeof body.source === 'string' && bySourceId(body.sourceId, body.source, true).length > 0) return fail(60004);
           checkParent(body);
-          return { status: 201, body: { data: store(body), messages: ['Customer created'], total: 1 } };
+          const { addresses: inline, ...fields } = body;
+          const customer = store(fields);
+          for (const address of (inline as Json[] | undefined) ?? []) upsertAddress(customer.id, { ...address });
+          return { status: 201, body: { data: answerCustomer(customer, expands(req)), messages: ['Customer created'], total: 1 } };
         }),
       },
       {
         method: 'POST',
-        path: '/customers/bulk/sourceId',
+        path: `${apiRoot}/customers/bulk/sourceId`,
         handler: guarded((req) => {
           const body = parseJson(req);
           const list = body.customers;
-          if (!Array.isArray(list) || list.length === 0) return fail(10007, ['customers: must be a non-empty array']);
-          if (list.length > 100) return fail(10007, [`customers: at most 100 per call, got ${list.length}`]);
-          const data = list.map((item: unknown) => {
-            const key = (item as Json | null)?.sourceId ?? null;
-            const itemFail = (code: number, messages?: string[]) => ({ success: false, key, lookupKey: 'sourceId', error: (fail(code, messages).body as { error: unknown }).error });
-            if (!item || typeof item !== 'object' || Array.isArray(item)) return itemFail(10007, ['customer: must be an object']);
-            const customer = item as Json;
-            const problems = customerProblems(customer, true);
-            if (problems.length > 0) return itemFail(10007, problems);
-            try {
-              checkParent(customer);
-            } catch (error) {
-              if (error instanceof Refusal) return { success: false, key, lookupKey: 'sourceId', error: (error.reply.body as { error: unknown }).error };
-              throw error;
-            }
-            const all = bySourceId(customer.sourceId as string, customer.source as string, true);
-            const live = all.filter((c) => !deleted.has(c.id));
-            if (live.length > 1) return itemFail(60005);
-            if (live.length === 0 && all.length > 0) return itemFail(60008);
-            if (live[0]) {
-              Object.assign(live[0], customer, { dateModified: now() });
-              return { action: 'update', id: live[0].id, key, lookupKey: 'sourceId', success: true };
-            }
-            return { action: 'create', id: store(customer).id, key, lookupKey: 'sourceId', success: true };
-          });
+          if (!Array.isArray(list) || list.length === 0) return fail(10007, ['#/customers: must be a non-empty array']);
+          if (list.length > 100) return fail(10007, [`#/customers: at most 100 per call, got ${list.length}`]);
+          const extraneous = list.flatMap((item, i) => (isObject(item) ? extraneousKeys(item, `#/customers/${i}`, customerKeys) : []));
+          if (extraneous.length > 0) return fail(10007, extraneous);
+          const data = list.map(bulkItem);
           return { status: 200, body: { data, messages: ['Completed'], total: data.length } };
         }),
       },
       {
         method: 'POST',
-        path: '/customers/search',
+        path: `${apiRoot}/customers/search`,
         readOnly: true,
         handler: guarded((req) => {
+          // Only these fields mean anything here; any other is ignored, as the platform does.
           const body = parseJson(req);
           const page = body.page ?? 1;
           const offset = body.offset ?? 12;
           if (!Number.isInteger(page) || (page as number) < 1) return fail(10007, ['page: must be an integer of at least 1']);
           if (!Number.isInteger(offset) || (offset as number) < 1 || (offset as number) > 100) return fail(10007, ['offset: must be an integer from 1 to 100']);
-          const email = typeof body.email === 'string' ? body.email.trim().toLowerCase() : undefined;
-          const range = (body.dateModified ?? {}) as { from?: string; to?: string };
-          const from = range.from ? Date.parse(range.from) : undefined;
-          const to = range.to ? Date.parse(range.to) : undefined;
-          if (Number.isNaN(from) || Number.isNaN(to)) return fail(10007, ['dateModified: from and to must be ISO 8601 instants']);
-          if (body.sourceIds !== undefined && !(Array.isArray(body.sourceIds) && body.sourceIds.every((s) => typeof s === 'string'))) {
-            return fail(10007, ['sourceIds: must be an array of strings']);
+          if (body.debtorIds !== undefined && !(Array.isArray(body.debtorIds) && body.debtorIds.every((s) => typeof s === 'string'))) {
+            return fail(10007, ['debtorIds: must be an array of strings']);
           }
-          const sourceIds = body.sourceIds === undefined ? undefined : new Set(body.sourceIds as string[]);
-          const found = [...customers.values()].filter((c) => {
-            if (deleted.has(c.id)) return false;
-            if (email !== undefined && (typeof c.email !== 'string' || c.email.toLowerCase() !== email)) return false;
-            const modified = Date.parse(c.dateModified);
-            if (from !== undefined && modified < from) return false;
-            if (to !== undefined && modified > to) return false;
-            if (sourceIds && !(typeof c.sourceId === 'string' && sourceIds.has(c.sourceId))) return false;
-            return true;
-          });
+          const debtorIds = body.debtorIds === undefined ? undefined : new Set(body.debtorIds as string[]);
+          const created = range(body.dateCreated, 'dateCreated');
+          const modified = range(body.dateModified, 'dateModified');
+          const within = (iso: string, r: { from?: number; to?: number }) => {
+            const at = Date.parse(iso);
+            return (r.from === undefined || at >= r.from) && (r.to === undefined || at <= r.to);
+          };
+          const found = [...customers.values()].filter(
+            (c) =>
+              !deleted.has(c.id) &&
+              (debtorIds === undefined || debtorIds.has(String(c.debtorId))) &&
+              within(c.dateCreated, created) &&
+              within(c.dateModified, modified),
+          );
           const size = offset as number;
           const start = ((page as number) - 1) * size;
-          const data = found.slice(start, start + size);
+          const data = found.slice(start, start + size).map((c) => answerCustomer(c, expands(req)));
           return {
             status: 200,
             body: {
@@ -328,32 +441,39 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
               offset: size,
               total: found.length,
               pages: Math.ceil(found.length / size),
+              itemsFound: found.length,
             },
           };
         }),
       },
       {
         method: 'GET',
-        path: '/customers/:lk/:lv',
-        handler: guarded((req) => ({ status: 200, body: { data: lookup(req), messages: [], total: 1 } })),
+        path: `${apiRoot}/customers/:lk/:lv`,
+        handler: guarded((req) => ({ status: 200, body: { data: answerCustomer(lookup(req), expands(req)), messages: [], total: 1 } })),
       },
       {
         method: 'PATCH',
-        path: '/customers/:lk/:lv',
+        path: `${apiRoot}/customers/:lk/:lv`,
         handler: guarded((req) => {
           const customer = lookup(req);
           const body = parseJson(req);
+          const extraneous = extraneousKeys(body, '#', customerKeys);
+          if (extraneous.length > 0) return fail(10007, extraneous);
           const problems = customerProblems(body, false);
           if (problems.length > 0) return fail(10007, problems);
           checkParent(body);
-          if (typeof body.sourceId === 'string' && bySourceId(body.sourceId, (body.source ?? customer.source) as string).some((c) => c.id !== customer.id)) return fail(60004);
-          Object.assign(customer, body, { dateModified: now() });
-          return { status: 200, body: { data: customer, messages: ['Customer updated'], total: 1 } };
+          const source = (body.source ?? customer.sources[0]?.source) as string | undefined;
+          if (typeof body.sourceId === 'string' && bySourceId(body.sourceId, source).some((c) => c.id !== customer.id)) return fail(60004);
+          const { addresses: inline, ...fields } = body;
+          write(customer, { ...fields, ...(typeof body.sourceId === 'string' ? { source } : {}) });
+          customer.dateModified = now();
+          for (const address of (inline as Json[] | undefined) ?? []) upsertAddress(customer.id, { ...address });
+          return { status: 200, body: { data: answerCustomer(customer, expands(req)), messages: ['Customer updated'], total: 1 } };
         }),
       },
       {
         method: 'DELETE',
-        path: '/customers/:lk/:lv',
+        path: `${apiRoot}/customers/:lk/:lv`,
         handler: guarded((req) => {
           const customer = lookup(req);
           deleted.add(customer.id);
@@ -362,26 +482,29 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
       },
       {
         method: 'GET',
-        path: '/customers/:lk/:lv/addresses',
-        handler: guarded((req) => {
-          const customer = lookup(req, true);
-          const type = req.query.get('type');
-          if (type !== null && type !== 'invoice' && type !== 'delivery') return fail(10007, ['type: must be invoice or delivery']);
-          const data = addresses.get(customer.id)!.filter((a) => type === null || a.type === type);
-          return { status: 200, body: { data, messages: ['Completed'], total: data.length } };
-        }),
+        path: `${apiRoot}/customers/:lk/:lv/addresses`,
+        handler: async (req) => {
+          if (options.addressLatencyMs) {
+            addressReads = { now: addressReads.now + 1, max: Math.max(addressReads.max, addressReads.now + 1) };
+            await new Promise((resolve) => setTimeout(resolve, options.addressLatencyMs));
+            addressReads.now -= 1;
+          }
+          return addressesOf(req);
+        },
       },
       {
         method: 'POST',
-        path: '/customers/:lk/:lv/addresses/bulk',
+        path: `${apiRoot}/customers/:lk/:lv/addresses/bulk`,
         handler: guarded((req) => {
           const customer = lookup(req, true);
           const body = parseJson(req);
-          if (!Array.isArray(body.addresses) || body.addresses.length === 0) return fail(10007, ['addresses: must be a non-empty array']);
+          if (!Array.isArray(body.addresses) || body.addresses.length === 0) return fail(10007, ['#/addresses: must be a non-empty array']);
+          const extraneous = body.addresses.flatMap((a, j) => (isObject(a) ? extraneousKeys(a, `#/addresses/${j}`, addressKeySet) : []));
+          if (extraneous.length > 0) return fail(10007, extraneous);
           const data = body.addresses.map((item: unknown) => {
-            const key = (item as Json | null)?.code ?? null;
-            const problems = item && typeof item === 'object' && !Array.isArray(item) ? addressProblems(item as Json) : ['address: must be an object'];
-            if (problems.length > 0) return { success: false, key, lookupKey: 'code', error: (fail(10007, problems).body as { error: unknown }).error };
+            const key = isObject(item) ? item.code ?? null : null;
+            const problems = addressProblems(item);
+            if (problems.length > 0) return { success: false, key, lookupKey: 'code', error: errorOf(fail(10007, problems)) };
             const { action, address } = upsertAddress(customer.id, item as Json);
             return { action, id: address.id, key, lookupKey: 'code', success: true };
           });
@@ -390,17 +513,17 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
       },
       {
         method: 'GET',
-        path: '/customers/:lk/:lv/addresses/:addressId',
+        path: `${apiRoot}/customers/:lk/:lv/addresses/:addressId`,
         handler: guarded((req) => {
           const customer = lookup(req, true);
           const address = addresses.get(customer.id)!.find((a) => String(a.id) === req.params.addressId);
           if (!address) return fail(90006);
-          return { status: 200, body: { data: address, messages: [], total: 1 } };
+          return { status: 200, body: { data: answerAddress(address), messages: [], total: 1 } };
         }),
       },
       {
         method: 'DELETE',
-        path: '/customers/:lk/:lv/addresses/:addressId',
+        path: `${apiRoot}/customers/:lk/:lv/addresses/:addressId`,
         handler: guarded((req) => {
           const customer = lookup(req, true);
           const list = addresses.get(customer.id)!;
@@ -417,12 +540,14 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
     url: server.url,
     profile: {
       dialect: 'propeller',
-      baseUrl: server.url,
-      auth: { type: 'oauth2', tokenUrl: 'oauth/token', clientId, clientSecret },
+      baseUrl: `${server.url}${apiRoot}`,
+      // Relative: resolved against the host, as the real one (https://api.helice.cloud/oauth2/token) is.
+      auth: { type: 'oauth2', tokenUrl: tokenPath, clientId, clientSecret },
       source: 'custsync',
     },
     stats: server.stats,
     tokenRequests: () => tokenCount,
+    maxAddressReadsInFlight: () => addressReads.max,
     close: server.close,
   };
 }

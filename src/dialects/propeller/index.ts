@@ -1,60 +1,77 @@
-import { inBatches, mapConcurrent } from '../../core/concurrent.js';
+import { inBatches } from '../../core/concurrent.js';
 import type { Customer } from '../../core/customer.js';
 import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../core/dialect.js';
-import { ProtocolError } from '../../core/errors.js';
 import { matches, type ReadQuery } from '../../core/query.js';
-import {
-  addressesOf,
-  batchSizeOf,
-  bulkAddresses,
-  bulkUpsert,
-  existingIds,
-  getBySourceId,
-  otherOwnerOfEmail,
-  pushDown,
-  searchAll,
-  searchPage,
-  sourceOf,
-} from './client.js';
-import { describeFailure, propellerErrorMessage } from './errors.js';
-import { MappingError, project, toCanonical, toWireAddresses, toWireCustomer } from './mapping.js';
-import type { WireCustomerInput } from './schema.js';
+import { addressesOf, batchSizeOf, existingIds, getCustomer, pushDown, searchAll, searchPage, sourceOf } from './client.js';
+import { MappingError, project, toCanonical, toWireCustomer } from './mapping.js';
+import type { WireCustomer, WireCustomerInput } from './schema.js';
+import { sendBatch } from './send.js';
+import { EmailOwners } from './shared-emails.js';
 
 /**
  * Propeller Commerce REST v2 (SPEC sections 4 and 8 `propeller`): customers
- * by lookup key, read through the search endpoint plus the addresses of each
- * customer, written through the sourceId bulk endpoint plus one addresses
- * bulk call per customer.
+ * read through the search endpoint (with their `sources`) plus one address
+ * read per customer, written 100 at a time with their addresses inline
+ * through the sourceId bulk endpoint.
  */
+
+/** The profile's source, if it has one: its entry in `sources` is the key. */
+function profileSource(ctx: Pick<DialectContext, 'profile'>): string | undefined {
+  return ctx.profile.source?.trim() || undefined;
+}
+
+/**
+ * A query that names one customer: `id = N`, or `key = K` where K is not a
+ * number (so it can only be a sourceId under the profile's source). Looked up
+ * directly instead of reading the whole base; null when no customer can
+ * match (a sourceId key on a profile without a source).
+ */
+function directLookup(ctx: DialectContext, query: ReadQuery): { id: string } | { sourceId: string; source: string } | null | undefined {
+  const equal = (field: string) => query.where.find((c) => c.field === field && c.op === '=')?.value.trim();
+  const id = equal('id');
+  if (id !== undefined && /^\d+$/.test(id)) return { id: String(Number(id)) };
+  const key = equal('key');
+  if (key === undefined || key === '' || /^-?\d+$/.test(key)) return undefined;
+  const source = profileSource(ctx);
+  return source ? { sourceId: key, source } : null;
+}
+
+async function* pages(ctx: DialectContext, query: ReadQuery): AsyncGenerator<WireCustomer[]> {
+  const lookup = directLookup(ctx, query);
+  if (lookup === null) return;
+  if (lookup) {
+    const customer = await getCustomer(ctx, lookup, true);
+    if (customer) yield [customer];
+    return;
+  }
+  yield* searchAll(ctx, pushDown(query));
+}
 
 async function* read(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Customer> {
   if (query.limit !== undefined && query.limit <= 0) return;
+  const options = { profileName: ctx.profileName, source: profileSource(ctx) };
   let count = 0;
-  for await (const page of searchAll(ctx, pushDown(query))) {
+  for await (const page of pages(ctx, query)) {
     // The query never looks at addresses, so filter first and fetch addresses only for what is kept.
-    const kept = page.filter((wire) => matches(toCanonical(wire, [], { profileName: ctx.profileName }), query));
+    const kept = page.filter((wire) => matches(toCanonical(wire, [], options), query));
     const wanted = query.limit === undefined ? kept : kept.slice(0, query.limit - count);
     const addresses = await addressesOf(ctx, wanted);
     for (const [i, wire] of wanted.entries()) {
-      yield toCanonical(wire, addresses[i], { profileName: ctx.profileName });
+      yield toCanonical(wire, addresses[i], options);
       count += 1;
     }
     if (query.limit !== undefined && count >= query.limit) return;
   }
 }
 
-interface Landed {
-  index: number;
-  id: string;
-  status: 'created' | 'updated';
-}
-
 async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, options: WriteOptions): AsyncGenerator<WriteResult> {
   const source = sourceOf(ctx);
-  // Into a target that was empty when the write began, every customer is one of ours: the
-  // per-record email check (one search each) can be skipped, which halves the requests.
-  const emptyAtStart = (await searchPage(ctx, 1, 1, {})).total === 0;
+  // Into a target that was empty when the write began, no customer created can share an email
+  // with one that was there (custsync sends one record per email a run): the scan is skipped.
+  let emptyAtStart: boolean | undefined;
+  let owners: EmailOwners | undefined;
   for await (const batch of inBatches(records, batchSizeOf(ctx))) {
+    emptyAtStart ??= (await searchPage(ctx, 1, 1, {}, false)).total === 0;
     const results: WriteResult[] = new Array(batch.length);
     const reject = (index: number, reason: string) => {
       results[index] = { status: 'rejected', key: batch[index].key, reason, record: batch[index] };
@@ -68,53 +85,25 @@ async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, opt
         reject(index, error.message);
       }
     });
-    if (sending.length > 0) {
+    if (sending.length > 0 && options.mode !== 'upsert') {
       const existing = await existingIds(ctx, sending.map((s) => batch[s.index].key), source);
-      // A new sourceId whose email another customer has would be a second customer with that email.
-      const fresh = emptyAtStart ? [] : sending.filter(({ index }) => !existing.has(batch[index].key));
-      const owners = await mapConcurrent(fresh, ctx.concurrency, ({ index }) => otherOwnerOfEmail(ctx, batch[index], source));
-      const taken = new Map(fresh.map(({ index }, i) => [index, owners[i]] as const).filter(([, owner]) => owner !== undefined));
       sending = sending.filter(({ index }) => {
         const id = existing.get(batch[index].key);
-        const owner = taken.get(index);
         if (options.mode === 'create' && id !== undefined) reject(index, `exists on the target as id ${id} (sourceId ${batch[index].key}, source ${source})`);
         else if (options.mode === 'update' && id === undefined) reject(index, `not found on the target (sourceId ${batch[index].key}, source ${source})`);
-        else if (owner !== undefined) reject(index, owner);
         else return true;
         return false;
       });
     }
-    const landed: Landed[] = [];
-    if (sending.length > 0) {
-      const answer = await bulkUpsert(ctx, sending.map((s) => s.payload));
-      if (answer.failure) {
-        // The whole batch was refused (a 4xx): nothing of it landed.
-        const reason = describeFailure(answer.failure);
-        for (const { index } of sending) reject(index, reason);
-      } else {
-        const items = answer.items!;
-        if (items.length !== sending.length) {
-          throw new ProtocolError(`POST customers/bulk/sourceId answered ${items.length} results for ${sending.length} customers`, { method: 'POST' });
-        }
-        items.forEach((item, j) => {
-          const { index } = sending[j];
-          if (item.success && item.id !== undefined) landed.push({ index, id: String(item.id), status: item.action === 'update' ? 'updated' : 'created' });
-          else reject(index, propellerErrorMessage(item.error));
-        });
-      }
-    }
-    await mapConcurrent(landed, ctx.concurrency, async ({ index, id, status }) => {
+    const landed = await sendBatch(ctx, sending, reject);
+    if (!emptyAtStart && landed.some(({ index, status }) => status === 'created' && batch[index].email)) owners ??= await EmailOwners.scan(ctx);
+    for (const { index, id, status } of landed) {
       const record = batch[index];
-      const addresses = toWireAddresses(record);
-      results[index] = { status, key: record.key, id, record };
-      if (addresses.length === 0) return;
-      const answer = await bulkAddresses(ctx, id, addresses);
-      const refused = answer.failure ? describeFailure(answer.failure) : answer.items?.find((item) => !item.success);
-      if (refused !== undefined) {
-        const reason = typeof refused === 'string' ? refused : `${addresses[answer.items!.indexOf(refused)]?.code}: ${propellerErrorMessage(refused.error)}`;
-        results[index] = { status: 'failed', key: record.key, id, record, reason: `customer ${status} as id ${id}, but its addresses were refused: ${reason}` };
-      }
-    });
+      const others = status === 'created' && record.email && owners ? owners.otherThan(record.email, Number(id)) : [];
+      const note = others.length === 0 ? undefined : `shared email: ${record.email} is also on Propeller customer ${others.length === 1 ? 'id' : 'ids'} ${others.join(', ')}`;
+      if (note) ctx.log.warn(`${record.key}: created as Propeller customer id ${id}; ${note} (Propeller allows it: merge them there if they are one person)`);
+      results[index] = { status, key: record.key, id, record, ...(note ? { reason: note } : {}) };
+    }
     yield* results;
   }
 }
@@ -126,16 +115,12 @@ async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, opt
  * migration skip a record that never landed under its sourceId.
  */
 async function find(ctx: DialectContext, record: Customer): Promise<string | undefined> {
-  const byKey = await getBySourceId(ctx, record.key, sourceOf(ctx));
-  return byKey ? String(byKey.id) : undefined;
-}
-
-async function refusal(ctx: DialectContext, record: Customer): Promise<string | undefined> {
-  return otherOwnerOfEmail(ctx, record, sourceOf(ctx));
+  const found = await getCustomer(ctx, { sourceId: record.key, source: sourceOf(ctx) });
+  return found ? String(found.id) : undefined;
 }
 
 async function count(ctx: DialectContext): Promise<number> {
-  return (await searchPage(ctx, 1, 1, {})).total;
+  return (await searchPage(ctx, 1, 1, {}, false)).total;
 }
 
 export const propellerDialect: Dialect = {
@@ -147,20 +132,19 @@ export const propellerDialect: Dialect = {
   read,
   write,
   find,
-  refusal,
   count,
-  project: (record, ctx) => project(record, ctx.profile.source ?? '', ctx.profileName),
+  project: (record, ctx) => project(record, ctx.profile.source?.trim() ?? '', ctx.profileName),
   preview: (record, ctx) => {
     let customer: WireCustomerInput;
     try {
-      customer = toWireCustomer(record, ctx.profile.source ?? '');
+      customer = toWireCustomer(record, ctx.profile.source?.trim() ?? '');
     } catch (error) {
       if (error instanceof MappingError) return { rejected: error.message };
       throw error;
     }
     // Personal numbers never reach a dry run's output, whatever the caller masks.
     if (customer.ssn !== undefined) customer.ssn = '***';
-    return { customer, addresses: toWireAddresses(record) };
+    return customer;
   },
   // Loaded on demand: the emulator pulls in the customer generator (faker), which a real run never needs.
   emulator: { start: async (options) => (await import('./emulator.js')).startPropellerEmulator(options) },
