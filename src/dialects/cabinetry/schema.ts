@@ -51,10 +51,11 @@ export const WireCustomerSchema = z.looseObject({
 });
 export type WireCustomer = z.infer<typeof WireCustomerSchema>;
 
+/** Paging reads `page_count` and `total_count`; the other two may be missing. */
 export const PaginationSchema = z.object({
-  current_page: z.coerce.number().int(),
+  current_page: z.coerce.number().int().optional(),
   page_count: z.coerce.number().int().min(0),
-  page_size: z.coerce.number().int(),
+  page_size: z.coerce.number().int().optional(),
   total_count: z.coerce.number().int().min(0),
 });
 

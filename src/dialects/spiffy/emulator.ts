@@ -43,7 +43,7 @@ export function storeTime(ms: number): string {
   return `${local}+10:00`;
 }
 
-const writableText = ['title', 'first_name', 'last_name', 'email', 'note', 'tags', 'accounting_id', 'pos_id'] as const;
+const writableText = ['title', 'first_name', 'last_name', 'company', 'email', 'note', 'tags', 'accounting_id', 'pos_id'] as const;
 const writableBoolean = ['accepts_marketing', 'wholesale'] as const;
 const addressText = ['title', 'first_name', 'last_name', 'name', 'company', 'address1', 'address2', 'city', 'province', 'province_code', 'country', 'country_code', 'zip', 'phone'] as const;
 const emailPattern = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;

@@ -6,7 +6,8 @@ import type { SpiffyAddress, SpiffyAddressPayload, SpiffyCustomer, SpiffyCustome
  * Spiffy customer ⇄ canonical customer (SPEC section 4 `spiffy`). Pure: no I/O,
  * no clock. The rules, as data and small named functions:
  *
- * - `id` is the key; `accounting_id` and `pos_id` are kept in `custom`.
+ * - `id` is the key; `accounting_id` and `pos_id` are kept in `custom`;
+ *   the customer-level `company` is `company`.
  * - `addresses[]` are shipping addresses; `default` (or the id of
  *   `default_address`) is `isDefault`; `province`/`province_code`/`zip` are
  *   `region`/`regionCode`/`postcode`.
@@ -27,6 +28,7 @@ const textFields = [
   ['title', 'title'],
   ['first_name', 'firstName'],
   ['last_name', 'lastName'],
+  ['company', 'company'],
   ['email', 'email'],
   ['note', 'note'],
 ] as const;

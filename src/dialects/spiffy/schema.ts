@@ -4,15 +4,22 @@ import { z } from 'zod';
  * Wire shapes of the Spiffy Stores customer API (seed document and SPEC
  * section 8). Every answer is validated with these before use; unknown
  * properties are kept (loose objects) so that a newer API version does not
- * stop a run. Text properties may be `null` on a real store.
+ * stop a run, and only the properties custsync reads are typed (`id` is the
+ * one it cannot do without). Text properties may be `null` on a real store.
  */
 
 const text = z.string().nullish();
-/** Money and counts: the document shows `total_spent` both as `"465.30"` and as `13908.63`. */
-const numeric = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/)]).nullish();
+/**
+ * Money and counts: the document shows `total_spent` both as `"465.30"` and
+ * as `13908.63`. A string that is not a number reads as absent (the mapping's
+ * `toNumber`), rather than stopping the run.
+ */
+const numeric = z.union([z.number(), z.string()]).nullish();
+/** A numeric id, also when a store sends it as a string of digits. */
+const numericId = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
 
 export const SpiffyAddressSchema = z.looseObject({
-  id: z.number().int().nullish(),
+  id: numericId.nullish(),
   title: text,
   first_name: text,
   last_name: text,
@@ -34,25 +41,19 @@ export type SpiffyAddress = z.infer<typeof SpiffyAddressSchema>;
 export const spiffyStates = ['guest', 'disabled', 'invited', 'enabled', 'declined'] as const;
 
 export const SpiffyCustomerSchema = z.looseObject({
-  id: z.number().int(),
+  id: numericId,
   title: text,
   first_name: text,
   last_name: text,
-  name: text,
+  company: text,
   email: text,
   accepts_marketing: z.boolean().nullish(),
   note: text,
-  orders_count: z.number().nullish(),
+  orders_count: numeric,
   state: text,
   total_spent: numeric,
   created_at: text,
   updated_at: text,
-  sign_in_count: z.number().nullish(),
-  current_sign_in_at: text,
-  current_sign_in_ip: text,
-  last_sign_in_at: text,
-  last_sign_in_ip: text,
-  last_order_id: z.number().nullish(),
   wholesale: z.boolean().nullish(),
   credit: numeric,
   accounting_id: text,
@@ -65,7 +66,7 @@ export type SpiffyCustomer = z.infer<typeof SpiffyCustomerSchema>;
 
 export const ListAnswerSchema = z.object({ customers: z.array(SpiffyCustomerSchema) });
 export const OneAnswerSchema = z.object({ customer: SpiffyCustomerSchema });
-export const CountAnswerSchema = z.object({ count: z.number().int().nonnegative() });
+export const CountAnswerSchema = z.object({ count: z.coerce.number().int().nonnegative() });
 
 /** `422 {"errors":{"email":["has already been taken"]}}`, or a plain message (`401`, `404`). */
 export const ErrorAnswerSchema = z.object({
@@ -88,6 +89,7 @@ export interface SpiffyCustomerPayload {
   title?: string;
   first_name?: string;
   last_name?: string;
+  company?: string;
   email?: string;
   accepts_marketing?: boolean;
   note?: string;
