@@ -122,7 +122,12 @@ export interface WriteResult {
   key: string;
   /** The id the target gave it, when known. */
   id?: string;
-  /** Why it was rejected or failed: the server's message, or the local check that refused it. */
+  /**
+   * Why it was rejected or failed: the server's message, or the local check
+   * that refused it. On a record that was written, something the user should
+   * know about it (e.g. an email it shares with another customer on the
+   * target); `migrate --report` lists it with the outcome.
+   */
   reason?: string;
   /** The record as it was handed to `write` (for the rejects file). */
   record: Customer;
