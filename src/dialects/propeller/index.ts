@@ -3,7 +3,7 @@ import type { Customer } from '../../core/customer.js';
 import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../core/dialect.js';
 import { matches, type ReadQuery } from '../../core/query.js';
 import { addressesOf, batchSizeOf, existingIds, getCustomer, pushDown, searchAll, searchPage, sourceOf } from './client.js';
-import { MappingError, project, toCanonical, toWireCustomer } from './mapping.js';
+import { MappingError, projectHeld, toCanonical, toWireCustomer } from './mapping.js';
 import type { WireCustomer, WireCustomerInput } from './schema.js';
 import { sendBatch } from './send.js';
 import { EmailOwners } from './shared-emails.js';
@@ -133,7 +133,7 @@ export const propellerDialect: Dialect = {
   write,
   find,
   count,
-  project: (record, ctx) => project(record, ctx.profile.source?.trim() ?? '', ctx.profileName),
+  project: (record, ctx) => projectHeld(record, ctx.profile.source?.trim() ?? '', ctx.profileName),
   preview: (record, ctx) => {
     let customer: WireCustomerInput;
     try {

@@ -236,3 +236,32 @@ export function project(record: Customer, source: string, profileName: string): 
   };
   return parseCustomer({ ...back, custom: { ...back.custom, ...writeOnly }, source: record.source });
 }
+
+/**
+ * {@link project} for a record that may not be writable as it is (`diff`
+ * projects every source record): what Propeller could hold of it, without
+ * the addresses it would refuse and a `custom.parent` that is not JSON. A
+ * write still rejects such a record.
+ */
+export function projectHeld(record: Customer, source: string, profileName: string): Customer {
+  try {
+    return project(record, source, profileName);
+  } catch (error) {
+    if (!(error instanceof MappingError)) throw error;
+  }
+  const addresses = record.addresses.filter((address) => {
+    try {
+      toWireAddresses({ ...record, addresses: [address] });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const custom = { ...record.custom };
+  try {
+    if (custom.parent !== undefined) parentOf(custom.parent);
+  } catch {
+    delete custom.parent;
+  }
+  return project({ ...record, addresses, custom }, source, profileName);
+}

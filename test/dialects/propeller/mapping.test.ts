@@ -4,7 +4,7 @@ import { parseCondition } from '../../../src/core/query.js';
 import { answerCustomer, storeInput } from '../../../src/dialects/propeller/answer.js';
 import { pushDown } from '../../../src/dialects/propeller/client.js';
 import { propellerErrorMessage, propellerErrors } from '../../../src/dialects/propeller/errors.js';
-import { MappingError, parseDateOfBirth, project, toCanonical, toWireAddresses, toWireCustomer } from '../../../src/dialects/propeller/mapping.js';
+import { MappingError, parseDateOfBirth, project, projectHeld, toCanonical, toWireAddresses, toWireCustomer } from '../../../src/dialects/propeller/mapping.js';
 import { bulkCustomerKeys, SearchAnswerSchema, WireCustomerSchema, type WireCustomer } from '../../../src/dialects/propeller/schema.js';
 
 /** A customer as the search answers it with `?expands=sources` (SPEC section 8): "" for absent values. */
@@ -242,5 +242,24 @@ describe('propeller error messages', () => {
 
   it('joins several messages', () => {
     expect(propellerErrorMessage({ code: 60004, type: 'CustomerExists', messages: ['Customer already exists', 'sourceId C1'] })).toBe('60004 CustomerExists: Customer already exists; sourceId C1');
+  });
+});
+
+describe('propeller projection of a record it would refuse', () => {
+  it('drops what Propeller cannot hold instead of failing, so diff can show the rest', () => {
+    const record = parseCustomer({
+      key: 'K',
+      firstName: 'A',
+      custom: { parent: 'not json' },
+      addresses: [
+        { kind: 'billing', isDefault: true, lines: ['Dam 1'], city: 'Amsterdam', countryCode: 'NL' },
+        { kind: 'shipping', isDefault: true, lines: [], city: 'Gouda' },
+      ],
+    });
+    expect(() => project(record, 'ERP', 'p')).toThrow(MappingError);
+    const held = projectHeld(record, 'ERP', 'p');
+    expect(held.addresses.map((a) => a.kind)).toEqual(['billing']);
+    expect(held.custom.parent).toBeUndefined();
+    expect(held.firstName).toBe('A');
   });
 });
