@@ -114,13 +114,13 @@ function countNewlines(bytes: Buffer, end = bytes.length): number {
   return count;
 }
 
-/** The line around a bad byte, as Windows-1252 would read it: shows the user what `--encoding` would give. */
-function snippet(bytes: Buffer, at: number): string {
+/** Up to 24 bytes of the line before a bad byte (valid UTF-8, since the byte is the first bad one). */
+function before(bytes: Buffer, at: number): string {
   let start = at;
   while (start > 0 && at - start < 24 && bytes[start - 1] !== 0x0a) start -= 1;
-  let end = at;
-  while (end < bytes.length && end - at < 24 && bytes[end] !== 0x0a && bytes[end] !== 0x0d) end += 1;
-  return new TextDecoder('windows-1252').decode(bytes.subarray(start, end)).trim();
+  // Do not start inside a character.
+  while (start < at && (bytes[start] & 0xc0) === 0x80) start += 1;
+  return bytes.subarray(start, at).toString('utf8').trim();
 }
 
 /**
@@ -131,6 +131,8 @@ function snippet(bytes: Buffer, at: number): string {
 function strictUtf8(name: string): Decode {
   let carry = Buffer.alloc(0);
   let lines = 0;
+  // The start of the current line when it began in an earlier chunk, for the message.
+  let lineStart = Buffer.alloc(0);
   return (chunk, final) => {
     const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
     carry = Buffer.alloc(0);
@@ -143,13 +145,17 @@ function strictUtf8(name: string): Decode {
       } else if (found) {
         const at = 'invalid' in found ? found.invalid : found.incomplete;
         const line = lines + countNewlines(bytes, at) + 1;
+        const context = Buffer.concat([lineStart, bytes]);
+        const byte = bytes[at];
         throw new UserError(
-          `${name}: line ${line} is not valid UTF-8 (byte 0x${bytes[at].toString(16).toUpperCase().padStart(2, '0')}; as Windows-1252 it reads "${snippet(bytes, at)}")`,
+          `${name}: line ${line} is not valid UTF-8: byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} after "${before(context, at + lineStart.length)}" (Windows-1252 reads it as "${new TextDecoder('windows-1252').decode(Buffer.from([byte]))}")`,
           'spreadsheets often save Windows-1252 or Latin-1: say which with --encoding windows-1252 (or latin1, utf-16)',
         );
       }
     }
     lines += countNewlines(usable);
+    const lastBreak = usable.lastIndexOf(0x0a);
+    lineStart = lastBreak === -1 ? Buffer.concat([lineStart, usable]).subarray(-24) : Buffer.from(usable.subarray(lastBreak + 1).subarray(-24));
     return usable;
   };
 }

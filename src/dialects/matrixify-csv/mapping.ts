@@ -206,8 +206,8 @@ export function toCustomer(rows: FormRow[], context: FormContext): Customer {
   const addresses = rows.map(readAddress);
   const located = addresses.filter(hasPlace);
   draft.addresses = located;
-  // The customer's company: the default address's, or the only company the rows have.
-  draft.company = (located.find((a) => a.isDefault) ?? located[0])?.company ?? addresses.find((a) => a.company !== undefined)?.company;
+  // The customer's company: the default address's, or a company on a row without an address.
+  draft.company = (located.find((a) => a.isDefault) ?? located[0])?.company ?? addresses.find((a) => !hasPlace(a) && a.company !== undefined)?.company;
   if (id !== undefined) draft.source = { system: SYSTEM, profile: context.profileName, id };
   return parseFormDraft(draft, (field) => (field === 'dateOfBirth' ? birthDateColumn : (fieldColumns[field] ?? field)));
 }
