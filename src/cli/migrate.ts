@@ -4,25 +4,26 @@ import { runMigrate } from '../core/migrate/index.js';
 import { exitCodeFor, formatCounts } from '../core/summary.js';
 import { checkInput } from '../io/check-input.js';
 import { createProgressView } from '../ui/progress.js';
-import { addInputFileOptions, addMaxBytesOption, fileOptions, formatOfPath, globals, withEndpoint } from './shared.js';
+import { delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, withEndpoint } from './shared.js';
 import { readThrough, settleInput } from './input-file.js';
+import { checkMaxBytesTarget } from './output.js';
 
 /** `custsync migrate`: move a whole customer base from one system to another, resumable. */
 export function migrateCommand(): Command {
-  const command = new Command('migrate')
+  return new Command('migrate')
     .description('move a whole customer base from one system to another, resumable')
-    .requiredOption('--from <src>', 'profile name, csv:PATH, jsonl:PATH, - (stdin) or sandbox:ID')
-    .requiredOption('--to <dst>', 'profile name, csv:PATH, jsonl:PATH, - (stdout) or sandbox:ID')
+    .requiredOption('--from <src>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH (woocommerce-csv:, matrixify-csv:), - (stdin) or sandbox:ID')
+    .requiredOption('--to <dst>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH (woocommerce-csv:, matrixify-csv:), - (stdout) or sandbox:ID')
     .option('--mapping <file>', 'JSON file of rules that adjust records between source and target (docs/mapping.md)')
     .option('--dry-run', 'read, map and match against the target, print the first payloads and the counts, send nothing (exit 1 if records would be rejected)')
     .option('--resume', 'continue the last unfinished run of the same source and target')
     .option('--rejects <file>', 'write rejected records here, with a leading reason column')
     .option('--report <file>', 'write counts, per-record outcomes and ids, dropped fields and password resets as JSON')
     .option('--raw-csv', 'CSV cells as they are (no formula guard) in files written')
-    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical');
-  addInputFileOptions(command);
-  addMaxBytesOption(command);
-  return command
+    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
+    .addOption(delimiterOption())
+    .addOption(encodingOption())
+    .addOption(maxBytesOption())
     .addHelpText(
       'after',
       `
@@ -64,6 +65,7 @@ Examples:
             input ? withEndpoint(`${from.dialect.id}:${input.path}`, { ...resolve, file: sourceFile, flag: '--from' }, (copy) => use({ ...copy, label: from.label })) : use(from);
           await read(async (source) => {
             await withEndpoint(flags.to, { ...resolve, flag: '--to' }, async (target) => {
+              checkMaxBytesTarget(file.maxBytes, target);
               const view = createProgressView({ enabled: g.progress, log: g.log, source: source.label, target: target.label, dryRun: flags.dryRun === true });
               let result;
               try {

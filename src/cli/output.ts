@@ -1,4 +1,5 @@
 import type { RecordSink } from '../core/pull.js';
+import type { Dialect, DialectContext } from '../core/dialect.js';
 import { UserError } from '../core/errors.js';
 import { FormOutput, isFormDialect, type FormDialect } from '../dialects/csv-form.js';
 import { openSink } from '../io/sink.js';
@@ -34,4 +35,11 @@ export async function openOutput(options: OutputOptions): Promise<RecordSink> {
   if (options.fields !== undefined) throw new UserError(`--fields does not apply to --format ${options.format}: the ${form.form.label} has fixed columns`);
   const output = await FormOutput.open(form.form, { path: options.path, raw: options.rawCsv, maxBytes: options.maxBytes, log: options.log, noteLost: true });
   return { write: (record) => output.write(record), end: async () => void (await output.end()) };
+}
+
+/** `--max-bytes` with `push`/`migrate`: only a platform's form written to a file can be split. */
+export function checkMaxBytesTarget(maxBytes: number | undefined, target: { dialect: Dialect; ctx: DialectContext }): void {
+  if (maxBytes === undefined) return;
+  if (isFormDialect(target.dialect) && (target.ctx.profile.path ?? '-') !== '-') return;
+  throw new UserError("--max-bytes splits a file of a platform's form", 'use it with --to shopify-csv:FILE (or woocommerce-csv:FILE, matrixify-csv:FILE)');
 }

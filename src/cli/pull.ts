@@ -1,14 +1,14 @@
 import { Command } from 'commander';
 import { pullRecords } from '../core/pull.js';
-import { addInputFileOptions, addMaxBytesOption, choice, collect, fileOptions, formatOfPath, globals, parseSince, parseWhere, positiveInt, withEndpoint } from './shared.js';
+import { choice, collect, delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, parseSince, parseWhere, positiveInt, withEndpoint } from './shared.js';
 import { formFormats } from './input-file.js';
 import { openOutput } from './output.js';
 
 /** `custsync pull`: read customers from a source and write them out as CSV, JSONL or JSON. */
 export function pullCommand(): Command {
-  const command = new Command('pull')
+  return new Command('pull')
     .description('read customers from a source and write them to stdout or a file (CSV, JSONL or JSON)')
-    .requiredOption('--from <src>', 'profile name, csv:PATH, jsonl:PATH, - (stdin) or sandbox:ID')
+    .requiredOption('--from <src>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH (woocommerce-csv:, matrixify-csv:), - (stdin) or sandbox:ID')
     .option('--format <format>', `csv (default), jsonl, json, or a platform's customer CSV: ${formFormats().join(', ')}`, choice('--format', ['csv', 'jsonl', 'json', ...formFormats()]))
     .option('-o, --output <file>', 'write to FILE instead of stdout (format from its extension unless --format)')
     .option('--since <iso>', 'only customers changed at or after this instant (no offset = UTC)')
@@ -16,10 +16,10 @@ export function pullCommand(): Command {
     .option('--fields <list>', 'comma-separated fields or CSV columns to write')
     .option('--limit <n>', 'stop after N customers', positiveInt('--limit'))
     .option('--raw-csv', 'write cells as they are (no leading \' before spreadsheet formulas)')
-    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical');
-  addInputFileOptions(command);
-  addMaxBytesOption(command);
-  return command
+    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
+    .addOption(delimiterOption())
+    .addOption(encodingOption())
+    .addOption(maxBytesOption())
     .addHelpText(
       'after',
       `

@@ -4,26 +4,27 @@ import { exitCodeFor, formatCounts } from '../core/summary.js';
 import { openRejects } from '../io/rejects.js';
 import { maskPayload } from '../core/mask.js';
 import { checkInput } from '../io/check-input.js';
-import { addInputFileOptions, addMaxBytesOption, choice, fileOptions, formatOfPath, globals, withEndpoint } from './shared.js';
+import { choice, delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, withEndpoint } from './shared.js';
 import type { WriteResult } from '../core/dialect.js';
 import { formFormats, parseInput, readThrough, settleInput, type SettledInput } from './input-file.js';
 import { lostFieldNotes } from './lost-fields.js';
+import { checkMaxBytesTarget } from './output.js';
 
 /** `custsync push`: load canonical customers from a CSV/JSONL file (or stdin) into a target. */
 export function pushCommand(): Command {
-  const command = new Command('push')
+  return new Command('push')
     .description('load customers from a CSV or JSONL file (or stdin) into a target')
-    .requiredOption('--to <dst>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH, - (stdout) or sandbox:ID')
+    .requiredOption('--to <dst>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH (woocommerce-csv:, matrixify-csv:), - (stdout) or sandbox:ID')
     .option('--input <file>', 'CSV or JSONL file to read, - for stdin; a CSV\'s form (canonical, Shopify, WooCommerce, Matrixify) is recognised by its header, or named by a prefix (shopify-csv:FILE)', '-')
     .option('--format <format>', `input form: csv, jsonl, ${formFormats().join(', ')} (default: from the prefix, the extension, or the header)`, choice('--format', ['csv', 'jsonl', ...formFormats()]))
     .option('--mode <mode>', 'upsert (default): create or update; create: new only; update: existing only', choice('--mode', ['upsert', 'create', 'update'] as const), 'upsert')
     .option('--dry-run', 'read, map and match against the target, print what would be sent, send nothing (exit 1 if records would be rejected)')
     .option('--rejects <file>', 'write rejected records here, with a leading reason column, to fix and push again')
     .option('--raw-csv', 'CSV cells as they are (no formula guard) in files written')
-    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical');
-  addInputFileOptions(command);
-  addMaxBytesOption(command);
-  return command
+    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
+    .addOption(delimiterOption())
+    .addOption(encodingOption())
+    .addOption(maxBytesOption())
     .addHelpText(
       'after',
       `
@@ -55,6 +56,7 @@ Examples:
       });
       try {
         await withEndpoint(flags.to, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file, flag: '--to' }, async (target) => {
+          checkMaxBytesTarget(file.maxBytes, target);
           await withEndpoint(`${settled!.dialect.id}:${input.path}`, { log: g.log, file: settled!.file, flag: '--input' }, async (source) => {
             const records = source.dialect.read(source.ctx, { where: [] });
             if (flags.dryRun) {

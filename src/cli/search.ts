@@ -2,22 +2,22 @@ import { Command } from 'commander';
 import { parseCondition } from '../core/query.js';
 import { pullRecords } from '../core/pull.js';
 import { tableSink } from '../ui/table.js';
-import { addInputFileOptions, choice, collect, fileOptions, globals, parseWhere, positiveInt, withEndpoint } from './shared.js';
+import { choice, collect, delimiterOption, encodingOption, fileOptions, globals, parseWhere, positiveInt, withEndpoint } from './shared.js';
 import { formFormats } from './input-file.js';
 import { openOutput } from './output.js';
 
 /** `custsync search`: find customers in a source, by email, name or any --where. */
 export function searchCommand(): Command {
-  const command = new Command('search')
+  return new Command('search')
     .description('find customers in a source by email, name or any field')
-    .requiredOption('--in <src>', 'profile name, csv:PATH, jsonl:PATH or sandbox:ID')
+    .requiredOption('--in <src>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH (woocommerce-csv:, matrixify-csv:) or sandbox:ID')
     .option('--where <expr>', 'filter "field OP value", OP one of = != ~ > >= < <= (repeatable)', collect)
     .option('--email <email>', 'exact email (case-insensitive)')
     .option('--name <text>', 'part of the name or company (case-insensitive)')
     .option('--format <format>', `table (default), json, csv, jsonl, or a platform's customer CSV: ${formFormats().join(', ')}`, choice('--format', ['table', 'json', 'csv', 'jsonl', ...formFormats()]), 'table')
-    .option('--limit <n>', 'at most N results', positiveInt('--limit'));
-  addInputFileOptions(command);
-  return command
+    .option('--limit <n>', 'at most N results', positiveInt('--limit'))
+    .addOption(delimiterOption())
+    .addOption(encodingOption())
     .addHelpText(
       'after',
       `

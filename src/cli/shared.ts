@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { FileOptions } from '../core/dialect.js';
 import { UserError } from '../core/errors.js';
 import { parseCondition, parseInstant, type Condition } from '../core/query.js';
@@ -101,24 +101,27 @@ export function fileOptions(flags: { rawCsv?: boolean; ignoreUnknownColumns?: bo
   };
 }
 
-/** `--encoding` and `--delimiter`, for commands that read files (SPEC section 1). */
-export function addInputFileOptions(command: Command): Command {
-  return command
-    .option('--encoding <name>', `encoding of CSV input files: ${encodings.join(', ')} (default: UTF-8, or what a byte order mark says)`, (value: string) => {
-      const encoding = encodingOf(value);
-      if (!encoding) throw new InvalidArgumentError(`--encoding must be one of ${encodings.join(', ')}, not "${value}"`);
-      return encoding;
-    })
-    .option('--delimiter <char>', 'cell delimiter of CSV input files: , ; tab | or another character (default: found in the header)', (value: string) => {
-      const delimiter = delimiterOf(value);
-      if (!delimiter) throw new InvalidArgumentError(`--delimiter must be one character (or "tab"), not "${value}"`);
-      return delimiter;
-    });
+/** `--encoding`, for commands that read files (SPEC section 1). */
+export function encodingOption(): Option {
+  return new Option('--encoding <name>', `encoding of CSV input files: ${encodings.join(', ')} (default: UTF-8, or what a byte order mark says)`).argParser((value: string) => {
+    const encoding = encodingOf(value);
+    if (!encoding) throw new InvalidArgumentError(`--encoding must be one of ${encodings.join(', ')}, not "${value}"`);
+    return encoding;
+  });
+}
+
+/** `--delimiter`, for commands that read files. */
+export function delimiterOption(): Option {
+  return new Option('--delimiter <char>', 'cell delimiter of CSV input files: , ; tab | or another character (default: found in the header)').argParser((value: string) => {
+    const delimiter = delimiterOf(value);
+    if (!delimiter) throw new InvalidArgumentError(`--delimiter must be one character (or "tab"), not "${value}"`);
+    return delimiter;
+  });
 }
 
 /** `--max-bytes`, for commands that write the platforms' forms. */
-export function addMaxBytesOption(command: Command): Command {
-  return command.option('--max-bytes <n>', "split a Shopify/WooCommerce/Matrixify file into files of at most N bytes each (Shopify imports 1 MB: 1000000)", positiveInt('--max-bytes'));
+export function maxBytesOption(): Option {
+  return new Option('--max-bytes <n>', 'split a Shopify/WooCommerce/Matrixify file into files of at most N bytes each (Shopify imports 1 MB: 1000000)').argParser(positiveInt('--max-bytes'));
 }
 
 /** The file form implied by a path's extension, for `-o out.jsonl` and `--input in.jsonl`. */
