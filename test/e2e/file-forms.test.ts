@@ -209,7 +209,7 @@ describe('writing the platforms\' import files', () => {
     const dir = tempDir();
     const first = await runCli(['pull', '--from', 'sandbox:spiffy', '--format', format, '-o', 'first.csv'], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);
-    const again = await runCli(['pull', '--from', `${format === 'shopify' ? 'shopify' : format}-csv:first.csv`, '--format', format, '-o', 'second.csv'], { cwd: dir });
+    const again = await runCli(['pull', '--from', `${format}-csv:first.csv`, '--format', format, '-o', 'second.csv'], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     expect(readFileSync(join(dir, 'second.csv'), 'utf8')).toBe(readFileSync(join(dir, 'first.csv'), 'utf8'));
     expect(again.stderr).not.toContain('cannot hold');
