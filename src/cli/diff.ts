@@ -4,7 +4,7 @@ import { diffStreams, type DiffKey } from '../core/diff.js';
 import { diffSinceLast } from '../core/since-last.js';
 import type { Customer } from '../core/customer.js';
 import { diffRenderer } from '../ui/diff-render.js';
-import { choice, fileOptions, globals, withEndpoint } from './shared.js';
+import { choice, delimiterOption, encodingOption, fileOptions, globals, withEndpoint } from './shared.js';
 import type { Endpoint } from '../dialects/endpoint.js';
 
 /** Fields a target sets for itself: not a difference between two systems. */
@@ -26,6 +26,8 @@ export function diffCommand(): Command {
     .option('--key <key>', 'match records by email (default between systems) or key (default with --since-last)', choice('--key', ['email', 'key'] as const))
     .option('--format <format>', 'text (default), json or csv', choice('--format', ['text', 'json', 'csv'] as const), 'text')
     .option('--exit-code', 'exit 1 when there are differences, 0 when there are none (as git diff)')
+    .addOption(delimiterOption())
+    .addOption(encodingOption())
     .addHelpText(
       'after',
       `
@@ -43,7 +45,7 @@ Examples:
       if (!flags.to && !flags.sinceLast) throw new UserError('diff needs --to DST or --since-last');
       if (flags.to && flags.sinceLast) throw new UserError('give either --to or --since-last, not both');
       const key: DiffKey = flags.key ?? (flags.sinceLast ? 'key' : 'email');
-      const file = fileOptions({});
+      const file = fileOptions({ encoding: flags.encoding, delimiter: flags.delimiter });
       const resolve = { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file };
       const render = diffRenderer(flags.format, process.stdout);
       let differences = 0;

@@ -25,7 +25,8 @@ export function buildProgram(): Command {
   program.addHelpText(
     'after',
     `
-SRC and DST are a profile name, csv:PATH, jsonl:PATH, - (stdin/stdout) or sandbox:ID.
+SRC and DST are a profile name, csv:PATH, jsonl:PATH, - (stdin/stdout), sandbox:ID, or a
+platform's customer CSV: shopify-csv:PATH, woocommerce-csv:PATH, matrixify-csv:PATH.
 
 Examples:
   custsync pull --from spiffy > customers.csv

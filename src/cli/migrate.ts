@@ -4,14 +4,16 @@ import { runMigrate } from '../core/migrate/index.js';
 import { exitCodeFor, formatCounts } from '../core/summary.js';
 import { checkInput } from '../io/check-input.js';
 import { createProgressView } from '../ui/progress.js';
-import { fileOptions, formatOfPath, globals, withEndpoint } from './shared.js';
+import { delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, withEndpoint } from './shared.js';
+import { readThrough, settleInput } from './input-file.js';
+import { checkMaxBytesTarget } from './output.js';
 
 /** `custsync migrate`: move a whole customer base from one system to another, resumable. */
 export function migrateCommand(): Command {
   return new Command('migrate')
     .description('move a whole customer base from one system to another, resumable')
-    .requiredOption('--from <src>', 'profile name, csv:PATH, jsonl:PATH, - (stdin) or sandbox:ID')
-    .requiredOption('--to <dst>', 'profile name, csv:PATH, jsonl:PATH, - (stdout) or sandbox:ID')
+    .requiredOption('--from <src>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH (woocommerce-csv:, matrixify-csv:), - (stdin) or sandbox:ID')
+    .requiredOption('--to <dst>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH (woocommerce-csv:, matrixify-csv:), - (stdout) or sandbox:ID')
     .option('--mapping <file>', 'JSON file of rules that adjust records between source and target (docs/mapping.md)')
     .option('--dry-run', 'read, map and match against the target, print the first payloads and the counts, send nothing (exit 1 if records would be rejected)')
     .option('--resume', 'continue the last unfinished run of the same source and target')
@@ -19,6 +21,9 @@ export function migrateCommand(): Command {
     .option('--report <file>', 'write counts, per-record outcomes and ids, dropped fields and password resets as JSON')
     .option('--raw-csv', 'CSV cells as they are (no formula guard) in files written')
     .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
+    .addOption(delimiterOption())
+    .addOption(encodingOption())
+    .addOption(maxBytesOption())
     .addHelpText(
       'after',
       `
@@ -29,7 +34,8 @@ Examples:
   custsync migrate --from sandbox:resultset --to sandbox:propeller
   custsync migrate --from resultset --to propeller --mapping mapping.json --dry-run
   custsync migrate --from spiffy --to cabinetry --report report.json --rejects rejects.csv
-  custsync migrate --from spiffy --to cabinetry --resume`,
+  custsync migrate --from spiffy --to cabinetry --resume
+  custsync migrate --from shopify-csv:customers_export.csv --to propeller`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);
@@ -39,13 +45,27 @@ Examples:
       await withEndpoint(flags.from, { ...resolve, flag: '--from', format: formatOfPath(flags.from) === 'jsonl' ? 'jsonl' : 'csv' }, async (from) => {
         // A file source is checked whole before anything is sent: a bad line is exit 2 with nothing sent.
         const format = from.dialect.id === 'jsonl' ? 'jsonl' : 'csv';
-        const input = from.dialect.kind === 'file' ? await checkInput({ path: from.ctx.profile.path ?? '-', format, file }) : undefined;
+        // Its delimiter and encoding are settled (and said) on the first read, so the second finds nothing to say.
+        let sourceFile = file;
+        const input =
+          from.dialect.kind === 'file'
+            ? await checkInput({
+                path: from.ctx.profile.path ?? '-',
+                format,
+                file,
+                read: async function* (path, label) {
+                  sourceFile = (await settleInput(path, label, { dialectId: from.dialect.id, file, log: g.log, command: 'migrate' })).file;
+                  yield* readThrough(from.dialect, path, sourceFile, g.log, '--from');
+                },
+              })
+            : undefined;
         try {
           // The checked copy is read (stdin was spooled to a file); the label stays as typed.
           const read = <T>(use: (source: typeof from) => Promise<T>) =>
-            input ? withEndpoint(`${format}:${input.path}`, { ...resolve, flag: '--from' }, (copy) => use({ ...copy, label: from.label })) : use(from);
+            input ? withEndpoint(`${from.dialect.id}:${input.path}`, { ...resolve, file: sourceFile, flag: '--from' }, (copy) => use({ ...copy, label: from.label })) : use(from);
           await read(async (source) => {
             await withEndpoint(flags.to, { ...resolve, flag: '--to' }, async (target) => {
+              checkMaxBytesTarget(file.maxBytes, target);
               const view = createProgressView({ enabled: g.progress, log: g.log, source: source.label, target: target.label, dryRun: flags.dryRun === true });
               let result;
               try {

@@ -1,14 +1,15 @@
 import { Command } from 'commander';
 import { pullRecords } from '../core/pull.js';
-import { choice, collect, fileOptions, formatOfPath, globals, parseSince, parseWhere, positiveInt, withEndpoint } from './shared.js';
-import { openSink } from '../io/sink.js';
+import { choice, collect, delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, parseSince, parseWhere, positiveInt, withEndpoint } from './shared.js';
+import { formFormats } from './input-file.js';
+import { openOutput } from './output.js';
 
 /** `custsync pull`: read customers from a source and write them out as CSV, JSONL or JSON. */
 export function pullCommand(): Command {
   return new Command('pull')
     .description('read customers from a source and write them to stdout or a file (CSV, JSONL or JSON)')
-    .requiredOption('--from <src>', 'profile name, csv:PATH, jsonl:PATH, - (stdin) or sandbox:ID')
-    .option('--format <format>', 'csv (default), jsonl or json', choice('--format', ['csv', 'jsonl', 'json'] as const))
+    .requiredOption('--from <src>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH (woocommerce-csv:, matrixify-csv:), - (stdin) or sandbox:ID')
+    .option('--format <format>', `csv (default), jsonl, json, or a platform's customer CSV: ${formFormats().join(', ')}`, choice('--format', ['csv', 'jsonl', 'json', ...formFormats()]))
     .option('-o, --output <file>', 'write to FILE instead of stdout (format from its extension unless --format)')
     .option('--since <iso>', 'only customers changed at or after this instant (no offset = UTC)')
     .option('--where <expr>', 'filter "field OP value", OP one of = != ~ > >= < <= (repeatable)', collect)
@@ -16,6 +17,9 @@ export function pullCommand(): Command {
     .option('--limit <n>', 'stop after N customers', positiveInt('--limit'))
     .option('--raw-csv', 'write cells as they are (no leading \' before spreadsheet formulas)')
     .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
+    .addOption(delimiterOption())
+    .addOption(encodingOption())
+    .addOption(maxBytesOption())
     .addHelpText(
       'after',
       `
@@ -23,7 +27,9 @@ Examples:
   custsync pull --from spiffy > customers.csv
   custsync pull --from sandbox:resultset --format jsonl -o customers.jsonl
   custsync pull --from csv:in.csv --format jsonl > out.jsonl
-  custsync pull --from propeller --since 2026-01-01 --where "email ~ @example.com"`,
+  custsync pull --from propeller --since 2026-01-01 --where "email ~ @example.com"
+  custsync pull --from spiffy --format shopify -o customers.csv --max-bytes 1000000
+  custsync pull --from shopify-csv:export.csv --encoding windows-1252 --format woocommerce > woo.csv`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);
@@ -31,7 +37,7 @@ Examples:
       const query = { since: parseSince(flags.since), where: parseWhere(flags.where), limit: flags.limit };
       const file = fileOptions(flags);
       await withEndpoint(flags.from, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file, flag: '--from' }, async (source) => {
-        const sink = await openSink({ path: flags.output, format, fields: flags.fields, rawCsv: file.rawCsv });
+        const sink = await openOutput({ path: flags.output, format, fields: flags.fields, rawCsv: file.rawCsv, maxBytes: flags.maxBytes, log: g.log });
         g.log.info(`pull: reading from ${source.label} (${source.dialect.id})`);
         const count = await pullRecords(source, query, sink);
         g.log.summary(`read ${count}`);

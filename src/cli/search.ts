@@ -1,20 +1,23 @@
 import { Command } from 'commander';
 import { parseCondition } from '../core/query.js';
 import { pullRecords } from '../core/pull.js';
-import { openSink } from '../io/sink.js';
 import { tableSink } from '../ui/table.js';
-import { choice, collect, fileOptions, globals, parseWhere, positiveInt, withEndpoint } from './shared.js';
+import { choice, collect, delimiterOption, encodingOption, fileOptions, globals, parseWhere, positiveInt, withEndpoint } from './shared.js';
+import { formFormats } from './input-file.js';
+import { openOutput } from './output.js';
 
 /** `custsync search`: find customers in a source, by email, name or any --where. */
 export function searchCommand(): Command {
   return new Command('search')
     .description('find customers in a source by email, name or any field')
-    .requiredOption('--in <src>', 'profile name, csv:PATH, jsonl:PATH or sandbox:ID')
+    .requiredOption('--in <src>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH (woocommerce-csv:, matrixify-csv:) or sandbox:ID')
     .option('--where <expr>', 'filter "field OP value", OP one of = != ~ > >= < <= (repeatable)', collect)
     .option('--email <email>', 'exact email (case-insensitive)')
     .option('--name <text>', 'part of the name or company (case-insensitive)')
-    .option('--format <format>', 'table (default), json, csv or jsonl', choice('--format', ['table', 'json', 'csv', 'jsonl'] as const), 'table')
+    .option('--format <format>', `table (default), json, csv, jsonl, or a platform's customer CSV: ${formFormats().join(', ')}`, choice('--format', ['table', 'json', 'csv', 'jsonl', ...formFormats()]), 'table')
     .option('--limit <n>', 'at most N results', positiveInt('--limit'))
+    .addOption(delimiterOption())
+    .addOption(encodingOption())
     .addHelpText(
       'after',
       `
@@ -29,8 +32,8 @@ Examples:
       if (flags.email) where.push(parseCondition(`email = ${flags.email}`));
       if (flags.name) where.push(parseCondition(`name ~ ${flags.name}`));
       const query = { where, limit: flags.limit };
-      await withEndpoint(flags.in, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file: fileOptions({}), flag: '--in' }, async (source) => {
-        const sink = flags.format === 'table' ? tableSink(process.stdout) : await openSink({ format: flags.format });
+      await withEndpoint(flags.in, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file: fileOptions({ encoding: flags.encoding, delimiter: flags.delimiter }), flag: '--in' }, async (source) => {
+        const sink = flags.format === 'table' ? tableSink(process.stdout) : await openOutput({ format: flags.format, rawCsv: false, log: g.log });
         const count = await pullRecords(source, query, sink);
         g.log.summary(`read ${count}`);
       });

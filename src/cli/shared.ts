@@ -1,9 +1,11 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { FileOptions } from '../core/dialect.js';
 import { UserError } from '../core/errors.js';
 import { parseCondition, parseInstant, type Condition } from '../core/query.js';
 import { resolveEndpoint, type Endpoint, type ResolveOptions } from '../dialects/endpoint.js';
 import { createLogger, type Logger } from '../ui/logger.js';
+import { delimiterOf } from '../io/delimiter.js';
+import { encodingOf, encodings, type Encoding } from '../io/encoding.js';
 
 /** What every command reads from the global options (SPEC section 1). */
 export interface GlobalOptions {
@@ -89,8 +91,37 @@ export function parseSince(text: string | undefined): Date | undefined {
   return text === undefined ? undefined : parseInstant(text, '--since');
 }
 
-export function fileOptions(flags: { rawCsv?: boolean; ignoreUnknownColumns?: boolean }): FileOptions {
-  return { rawCsv: flags.rawCsv === true, ignoreUnknownColumns: flags.ignoreUnknownColumns === true };
+export function fileOptions(flags: { rawCsv?: boolean; ignoreUnknownColumns?: boolean; encoding?: Encoding; delimiter?: string; maxBytes?: number }): FileOptions {
+  return {
+    rawCsv: flags.rawCsv === true,
+    ignoreUnknownColumns: flags.ignoreUnknownColumns === true,
+    encoding: flags.encoding,
+    delimiter: flags.delimiter,
+    maxBytes: flags.maxBytes,
+  };
+}
+
+/** `--encoding`, for commands that read files (SPEC section 1). */
+export function encodingOption(): Option {
+  return new Option('--encoding <name>', `encoding of CSV input files: ${encodings.join(', ')} (default: UTF-8, or what a byte order mark says)`).argParser((value: string) => {
+    const encoding = encodingOf(value);
+    if (!encoding) throw new InvalidArgumentError(`--encoding must be one of ${encodings.join(', ')}, not "${value}"`);
+    return encoding;
+  });
+}
+
+/** `--delimiter`, for commands that read files. */
+export function delimiterOption(): Option {
+  return new Option('--delimiter <char>', 'cell delimiter of CSV input files: , ; tab | or another character (default: found in the header)').argParser((value: string) => {
+    const delimiter = delimiterOf(value);
+    if (!delimiter) throw new InvalidArgumentError(`--delimiter must be one character (or "tab"), not "${value}"`);
+    return delimiter;
+  });
+}
+
+/** `--max-bytes`, for commands that write the platforms' forms. */
+export function maxBytesOption(): Option {
+  return new Option('--max-bytes <n>', 'split a Shopify/WooCommerce/Matrixify file into files of at most N bytes each (Shopify imports 1 MB: 1000000)').argParser(positiveInt('--max-bytes'));
 }
 
 /** The file form implied by a path's extension, for `-o out.jsonl` and `--input in.jsonl`. */

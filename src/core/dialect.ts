@@ -101,6 +101,12 @@ export interface FileOptions {
   rawCsv: boolean;
   /** Accept CSV columns that are not canonical. */
   ignoreUnknownColumns: boolean;
+  /** Input files: `--encoding` (`utf-8`, `utf-16`, `windows-1252`, `latin1`); unset = UTF-8 or what a byte order mark says. */
+  encoding?: 'utf-8' | 'utf-16' | 'windows-1252' | 'latin1';
+  /** Input files: `--delimiter`; unset = found in the header line. */
+  delimiter?: string;
+  /** Output files of the platforms' forms: `--max-bytes`, split into files of at most this size. */
+  maxBytes?: number;
   /** For `-`: the stream to read or write instead of a file. */
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;

@@ -8,6 +8,7 @@ import { readCsv } from './csv.js';
 import { readJsonl } from './jsonl.js';
 import { openInput } from './streams.js';
 import { findDuplicates } from '../core/duplicates.js';
+import type { Customer } from '../core/customer.js';
 
 /**
  * Reads a whole input file once before anything is sent, so that a malformed
@@ -27,7 +28,19 @@ export interface CheckedInput {
   cleanup(): Promise<void>;
 }
 
-export async function checkInput(options: { path: string; format: 'csv' | 'jsonl'; file: FileOptions; stdin?: NodeJS.ReadableStream }): Promise<CheckedInput> {
+export interface CheckInputOptions {
+  path: string;
+  format: 'csv' | 'jsonl';
+  file: FileOptions;
+  stdin?: NodeJS.ReadableStream;
+  /**
+   * Reads the (spooled) file in another form than canonical CSV or JSONL (a
+   * platform's export); called once, with the path that can be read.
+   */
+  read?: (path: string, label: string) => AsyncIterable<Customer>;
+}
+
+export async function checkInput(options: CheckInputOptions): Promise<CheckedInput> {
   let path = options.path;
   let cleanup = async (): Promise<void> => undefined;
   const label = path === '-' ? 'stdin' : path;
@@ -38,8 +51,13 @@ export async function checkInput(options: { path: string; format: 'csv' | 'jsonl
     cleanup = () => rm(dir, { recursive: true, force: true });
   }
   try {
-    const input = await openInput(path, 'input file');
-    const records = options.format === 'jsonl' ? readJsonl(input, label) : readCsv(input, { name: label, ignoreUnknownColumns: options.file.ignoreUnknownColumns });
+    const { encoding, delimiter, ignoreUnknownColumns } = options.file;
+    const open = () => openInput(path, 'input file');
+    const records = options.read
+      ? options.read(path, label)
+      : options.format === 'jsonl'
+        ? readJsonl(await open(), label)
+        : readCsv(await open(), { name: label, ignoreUnknownColumns, encoding, delimiter });
     const { count, duplicates } = await findDuplicates(records);
     return { path, label, count, duplicates, cleanup };
   } catch (error) {

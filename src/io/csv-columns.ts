@@ -171,6 +171,11 @@ export function rowToCustomer(row: CsvRow): Customer {
     const value = parseScalar(column, row[column] ?? '', type);
     if (value !== undefined) draft[field] = value;
   }
+  if (row.key === undefined) {
+    // A file without a `key` column (a hand-made list): the email is the key (SPEC section 3).
+    if (typeof draft.email !== 'string' || draft.email.trim() === '') throw new CellError('email', 'is empty, and in a file without a "key" column the email is the key');
+    draft.key = draft.email.trim();
+  }
   draft.groups = (row.groups ?? '').split(';');
   const addresses: AddressDraft[] = [];
   const billing = unflattenAddress(row, 'billing');
@@ -216,7 +221,9 @@ export function assertKnownColumns(header: string[], ignoreUnknown: boolean): vo
       'rename it to a canonical column (see README, "CSV columns"), or pass --ignore-unknown-columns',
     );
   }
-  if (!header.includes('key')) throw new UserError('the CSV has no "key" column', 'every record needs its key: the source system\'s primary key');
+  if (!header.includes('key') && !header.includes('email')) {
+    throw new UserError('the CSV has neither a "key" nor an "email" column', 'every record needs its key: the source system\'s primary key, or else its email');
+  }
   const repeated = header.filter((column, i) => csvColumns.includes(column) && header.indexOf(column) !== i);
   if (repeated.length > 0) {
     throw new UserError(`the CSV header has column "${repeated[0]}" more than once`, 'keep one column of each name: which one holds the value is not knowable');

@@ -1,24 +1,22 @@
-import { parse, CsvError } from 'csv-parse';
+import { CsvError } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { once } from 'node:events';
 import type { Customer } from '../core/customer.js';
 import { UserError } from '../core/errors.js';
 import { assertKnownColumns, CellError, csvColumns, customerToRow, rowToCustomer, type CsvRow } from './csv-columns.js';
 import { guardCell, unguardCell } from './formula.js';
+import { csvSyntaxError, openCsvParser, type CsvTextOptions } from './csv-text.js';
 
 /** Streaming CSV of canonical customers (SPEC section 3). */
 
-export interface CsvReadOptions {
-  /** Shown in messages: the file name, or "stdin". */
-  name: string;
+export interface CsvReadOptions extends CsvTextOptions {
   ignoreUnknownColumns?: boolean;
 }
 
 /** Reads canonical customers from a CSV stream; a bad line is a UserError naming the line and the column. */
 export async function* readCsv(input: NodeJS.ReadableStream, options: CsvReadOptions): AsyncGenerator<Customer> {
-  const parser = parse({ bom: true, relax_column_count: false, skip_empty_lines: true, info: true });
-  input.on('error', (error) => parser.destroy(error));
-  input.pipe(parser);
+  // Decoded (--encoding, a byte order mark) and split (--delimiter, or as the header is) there.
+  const { parser } = await openCsvParser(input, options);
   let header: string[] | undefined;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -41,13 +39,7 @@ export async function* readCsv(input: NodeJS.ReadableStream, options: CsvReadOpt
       }
     }
   } catch (error) {
-    if (error instanceof CsvError) {
-      const { lines, column } = error as CsvError & { lines?: number; column?: number | string };
-      const where = [lines !== undefined ? `line ${lines}` : undefined, column !== undefined ? `column ${typeof column === 'number' ? column + 1 : column}` : undefined]
-        .filter(Boolean)
-        .join(', ');
-      throw new UserError(`${options.name} is not valid CSV${where ? ` at ${where}` : ''}: ${error.message.replace(/^Invalid [^:]*: /, '')}`);
-    }
+    if (error instanceof CsvError) throw csvSyntaxError(error, options.name);
     throw error;
   } finally {
     parser.destroy();

@@ -11,7 +11,9 @@ export const csvDialect: Dialect = {
   // What a CSV file holds of a record: exactly what survives its columns (no `source`, no `passwordHash`).
   project: (record) => rowToCustomer(customerToRow(record)),
   read: (ctx, query) =>
-    readFile(ctx, query, (input, name) => readCsv(input, { name, ignoreUnknownColumns: ctx.file.ignoreUnknownColumns })),
+    readFile(ctx, query, (input, name) =>
+      readCsv(input, { name, ignoreUnknownColumns: ctx.file.ignoreUnknownColumns, encoding: ctx.file.encoding, delimiter: ctx.file.delimiter, onNote: (text) => ctx.log.info(text) }),
+    ),
   write: (ctx, records) =>
     writeFile(ctx, records, (output) => {
       const writer = new CsvWriter(output, { raw: ctx.file.rawCsv });
