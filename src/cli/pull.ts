@@ -2,6 +2,9 @@ import { Command } from 'commander';
 import { pullRecords } from '../core/pull.js';
 import { choice, collect, fileOptions, formatOfPath, globals, parseSince, parseWhere, positiveInt, withEndpoint } from './shared.js';
 import { openSink } from '../io/sink.js';
+import { interruptNow } from '../ui/interrupt.js';
+import { Progress, totalOf } from '../ui/progress.js';
+import { printSummary } from '../ui/summary.js';
 
 /** `custsync pull`: read customers from a source and write them out as CSV, JSONL or JSON. */
 export function pullCommand(): Command {
@@ -32,9 +35,35 @@ Examples:
       const file = fileOptions(flags);
       await withEndpoint(flags.from, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file, flag: '--from' }, async (source) => {
         const sink = await openSink({ path: flags.output, format, fields: flags.fields, rawCsv: file.rawCsv });
-        g.log.info(`pull: reading from ${source.label} (${source.dialect.id})`);
-        const count = await pullRecords(source, query, sink);
-        g.log.summary(`read ${count}`);
+        const progress = await Progress.start({
+          // Records on a terminal's stdout and a live area on the same terminal would tear each other.
+          enabled: g.progress && (flags.output !== undefined || !process.stdout.isTTY),
+          log: g.log,
+          command: 'pull',
+          title: `pull ${source.label} → ${flags.output ?? 'stdout'}`,
+        });
+        const reading = progress.meter('read', await totalOf(progress.isLive, source, query));
+        const stop = interruptNow('pull', async () => {
+          await progress.stop();
+          printSummary(g.log, `read ${reading.done}`, { read: reading.done });
+          g.log.info(`pull: stopped after ${reading.done} records; ${flags.output ?? 'the output'} is incomplete`);
+        });
+        progress.phase(`pull: reading from ${source.label} (${source.dialect.id})`);
+        let count: number;
+        try {
+          count = await pullRecords(source, query, {
+            write: async (record) => {
+              await sink.write(record);
+              reading.add();
+            },
+            end: () => sink.end(),
+          });
+        } finally {
+          stop();
+          await progress.stop();
+        }
+        printSummary(g.log, `read ${count}`, { read: count });
       });
     });
 }
+

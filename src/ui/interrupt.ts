@@ -21,3 +21,20 @@ export function onInterrupt(stop: (signal: NodeJS.Signals) => Promise<void> | vo
     process.off('SIGTERM', handler);
   };
 }
+
+/**
+ * For commands that cannot stop half-way on their own (pull, push, search,
+ * diff): after `before` has closed the display and printed the summary so
+ * far, the JSON summary line (if asked for) is printed and the process ends.
+ */
+export function interruptNow(command: string, before: () => Promise<void> | void): () => void {
+  return onInterrupt(async () => {
+    try {
+      await before();
+    } finally {
+      const { flushSummary } = await import('./summary.js');
+      flushSummary({ command, exitCode: interruptedExitCode, error: 'interrupted' });
+      process.exit(interruptedExitCode);
+    }
+  });
+}

@@ -1,3 +1,5 @@
+import type { Dialect, DialectContext } from '../core/dialect.js';
+import type { ReadQuery } from '../core/query.js';
 import type { RunCounts } from '../core/summary.js';
 import { describeHttpEvent, onHttpEvent, type HttpEvent } from '../http/events.js';
 import type { Logger } from './logger.js';
@@ -25,6 +27,12 @@ export interface ProgressOptions {
   title: string;
   /** Plain mode: one line this often (default a minute). */
   heartbeatMs?: number;
+  /**
+   * Where the live area is drawn: stderr (progress), or stdout for a view
+   * (search, diff) whose rows are {@link Progress.print}ed above it; log lines
+   * then go to stderr, above it too.
+   */
+  stream?: NodeJS.WriteStream;
   /** For tests: the clock. */
   now?: () => number;
 }
@@ -69,6 +77,8 @@ export class Progress {
   private heartbeat?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private stopped?: Promise<void>;
+  private pending: string[] = [];
+  private flushTimer?: NodeJS.Timeout;
 
   private constructor(private readonly options: ProgressOptions) {
     this.now = options.now ?? (() => Date.now());
@@ -81,10 +91,16 @@ export class Progress {
     progress.unsubscribe = onHttpEvent((event) => progress.onHttp(event));
     if (options.enabled) {
       const { openLive } = await import('./live.js');
-      const colours = palette(useColour(process.stderr));
-      const live = openLive({ stream: process.stderr, frame: () => progressFrame(progress.state, progress.now(), colours) });
+      const stream = options.stream ?? process.stderr;
+      const colours = palette(useColour(stream));
+      const live = openLive({ stream, frame: () => progressFrame(progress.state, progress.now(), colours) });
       progress.live = live;
-      routeStderrLines((text) => live.out(text));
+      routeStderrLines((text) => {
+        // Rows printed before a log line come before it.
+        progress.flush();
+        if (stream === process.stderr) live.out(text);
+        else live.err(text);
+      });
     } else {
       progress.heartbeat = setInterval(() => options.log.info(heartbeatLine(options.command, progress.state, progress.now())), options.heartbeatMs ?? 60_000);
       progress.heartbeat.unref();
@@ -125,6 +141,31 @@ export class Progress {
     };
   }
 
+  /**
+   * Permanent text on the display's stream, above the live area (a view's
+   * rows); straight to that stream when there is none. Rows are gathered for a
+   * few milliseconds and written at once, so the live area is redrawn once per
+   * batch rather than once per row.
+   */
+  print(text: string): void {
+    if (!this.live || this.stopped) {
+      (this.options.stream ?? process.stderr).write(text);
+      return;
+    }
+    this.pending.push(text);
+    this.flushTimer ??= setTimeout(() => this.flush(), 25);
+  }
+
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    if (this.live) this.live.out(text);
+    else (this.options.stream ?? process.stderr).write(text);
+  }
+
   /** A phase line: printed in plain mode, and above the live area otherwise. */
   phase(line: string): void {
     this.options.log.info(line);
@@ -135,6 +176,7 @@ export class Progress {
     this.stopped ??= (async () => {
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.unsubscribe?.();
+      this.flush();
       if (this.live) {
         await this.live.close();
         routeStderrLines(undefined);
@@ -213,4 +255,15 @@ export function heartbeatLine(command: string, state: ProgressState, now: number
   const meters = state.meters.map((meter) => meterText(meter, state, now)).join('; ');
   const wait = waitLeft(state, now) > 0 && state.lastEvent ? ` · ${state.lastEvent.text}` : '';
   return `${command}: still running after ${formatDuration(now - state.startedAt)}${meters ? `: ${meters}` : ''}${wait}`;
+}
+
+/**
+ * How many records a read will yield, when the API tells it cheaply (a count
+ * endpoint, a `total`): asked only when a live display will show it, and only
+ * for an unfiltered read, since the count is of every customer.
+ */
+export async function totalOf(live: boolean, source: { dialect: Dialect; ctx: DialectContext }, query: ReadQuery): Promise<number | undefined> {
+  if (!live || !source.dialect.count || query.where.length > 0 || query.since !== undefined) return query.limit;
+  const count = await source.dialect.count(source.ctx).catch(() => undefined);
+  return count === undefined ? query.limit : query.limit === undefined ? count : Math.min(count, query.limit);
 }
