@@ -216,7 +216,11 @@ describe('spiffy sandbox command', () => {
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
           out += chunk;
           try {
-            resolve((JSON.parse(out) as { profiles: Record<string, { baseUrl: string; auth: { token: string } }> }).profiles['sandbox-spiffy']);
+            const { profiles } = JSON.parse(out) as { profiles: Record<string, { baseUrl: string; auth: { token: string } }> };
+            // Named sandbox-<dialect>-<port>, so that two sandboxes' profiles can be merged.
+            const [name] = Object.keys(profiles);
+            expect(name).toBe(`sandbox-spiffy-${new URL(profiles[name].baseUrl).port}`);
+            resolve(profiles[name]);
           } catch {
             // not all of it yet
           }
