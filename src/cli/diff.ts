@@ -52,10 +52,13 @@ Output: text has "+ KEY EMAIL" (only in --from), "- KEY EMAIL" (only in --to),
 "~ KEY EMAIL" with indented "field: from -> to" lines; json is one document
 {"added","removed","changed","unchanged"}; csv has change,key,email,field,from,to.
 
+With --quiet, nothing at all is printed when nothing changed (for cron).
+
 Examples:
-  custsync diff --from resultset --to propeller
-  custsync diff --from spiffy --since-last --format json
-  custsync diff --from csv:today.csv --to csv:yesterday.csv --key key --exit-code`,
+  custsync diff --from sandbox:resultset --to sandbox:propeller
+  custsync diff --from sandbox:spiffy --since-last --format json
+  custsync pull --from sandbox:spiffy -o yesterday.csv
+  custsync diff --from sandbox:spiffy --to csv:yesterday.csv --key key --exit-code`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);

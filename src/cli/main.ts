@@ -29,17 +29,20 @@ export function buildProgram(): Command {
   program.addHelpText(
     'after',
     `
-SRC and DST are a profile name, csv:PATH, jsonl:PATH, - (stdin/stdout) or sandbox:ID.
-
-Examples:
-  custsync pull --from spiffy > customers.csv
-  custsync push --to propeller --input customers.csv --rejects rejects.csv
-  custsync migrate --from sandbox:resultset --to sandbox:propeller
-  custsync diff --from spiffy --since-last
-  custsync search --in cabinetry --email john@example.com
+SRC and DST are a profile name, csv:PATH, jsonl:PATH, - (stdin/stdout) or sandbox:ID
+(a built-in emulator of that platform, so every example below runs as written).
 
 Exit codes: 0 done; 1 done but records were rejected (diff --exit-code: differences);
-2 usage, profile or input-file error, nothing sent; 3 the remote side failed.`,
+2 usage, profile or input-file error, nothing sent; 3 the remote side failed;
+130 stopped by Ctrl-C (a migration resumes with --resume).
+
+Examples:
+  custsync pull --from sandbox:spiffy > customers.csv
+  custsync push --to sandbox:propeller --input customers.csv --rejects rejects.csv
+  custsync migrate --from sandbox:resultset --to sandbox:propeller
+  custsync diff --from sandbox:spiffy --since-last
+  custsync search --in sandbox:cabinetry --email harrison.obrien.1@tedious-promise.net.au
+  custsync runs`,
   );
   for (const command of [pullCommand(), pushCommand(), migrateCommand(), diffCommand(), searchCommand(), profilesCommand(), sandboxCommand(), runsCommand()]) {
     // Global options are accepted after the subcommand too.

@@ -30,11 +30,14 @@ export function migrateCommand(): Command {
 Progress is kept in --state DIR (default ./.custsync): a re-run sends only what
 changed since, and --resume after a crash or a failure sends nothing twice.
 
+Ctrl-C stops a run cleanly: what the target confirmed is kept, and the
+command that resumes it is printed. "custsync runs" lists the runs.
+
 Examples:
   custsync migrate --from sandbox:resultset --to sandbox:propeller
-  custsync migrate --from resultset --to propeller --mapping mapping.json --dry-run
-  custsync migrate --from spiffy --to cabinetry --report report.json --rejects rejects.csv
-  custsync migrate --from spiffy --to cabinetry --resume`,
+  custsync migrate --from sandbox:resultset --to sandbox:propeller --dry-run
+  custsync migrate --from sandbox:spiffy --to sandbox:cabinetry --report report.json --rejects rejects.csv
+  custsync migrate --from sandbox:spiffy --to sandbox:cabinetry --resume`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);

@@ -20,15 +20,21 @@ then the user store (edited by "profiles add/remove"). \${VAR} in any value is
 replaced from the environment. See profiles.example.json.
 
 Examples:
+  custsync profiles add shop --dialect spiffy --base-url https://shop.spiffystores.com --auth bearer --token '\${SPIFFY_TOKEN}'
   custsync profiles list
-  custsync profiles show spiffy
-  custsync profiles test propeller
-  custsync profiles add shop --dialect spiffy --base-url https://shop.spiffystores.com --auth bearer --token '\${SPIFFY_TOKEN}'`,
+  custsync profiles show shop
+  custsync profiles test sandbox:spiffy
+  custsync profiles remove shop`,
     );
 
   profiles
     .command('list')
     .description('list the profiles and where they come from')
+    .addHelpText('after', `
+Examples:
+  custsync profiles list
+  custsync profiles list --profiles profiles.example.json
+`)
     .action((_flags, command: Command) => {
       const g = globals(command);
       const source = locateProfiles(g.profiles);
@@ -44,6 +50,10 @@ Examples:
   profiles
     .command('show')
     .description('print one profile with its secrets masked')
+    .addHelpText('after', `
+Examples:
+  custsync profiles show spiffy --profiles profiles.example.json
+`)
     .argument('<name>', 'profile name')
     .action((name: string, _flags, command: Command) => {
       const g = globals(command);
@@ -77,6 +87,11 @@ Examples:
   profiles
     .command('test')
     .description('make one authenticated read and say what was found or what to check')
+    .addHelpText('after', `
+Examples:
+  custsync profiles test sandbox:spiffy
+  custsync profiles test sandbox:propeller
+`)
     .argument('<name>', 'profile name')
     .action(async (name: string, _flags, command: Command) => {
       const g = globals(command);
@@ -99,6 +114,12 @@ Examples:
   profiles
     .command('add')
     .description('add a profile to the user store (--force replaces one of the same name)')
+    .addHelpText('after', `
+Examples:
+  custsync profiles add shop --dialect spiffy --base-url https://shop.spiffystores.com --auth bearer --token '\${SPIFFY_TOKEN}'
+  custsync profiles add shop --dialect spiffy --base-url https://shop.spiffystores.com --auth bearer --token '\${SHOP_TOKEN}' --force
+  custsync profiles add export --dialect csv --path customers.csv
+`)
     .argument('<name>', 'profile name')
     .requiredOption('--dialect <id>', `one of ${dialectIds().join(', ')}`)
     .option('--base-url <url>', 'API address (https:// unless loopback)')
@@ -144,6 +165,11 @@ Examples:
   profiles
     .command('remove')
     .description('remove a profile from the user store')
+    .addHelpText('after', `
+Examples:
+  custsync profiles add old --dialect csv --path old.csv
+  custsync profiles remove old
+`)
     .argument('<name>', 'profile name')
     .action((name: string, _flags, command: Command) => {
       const g = globals(command);

@@ -22,11 +22,13 @@ export function pullCommand(): Command {
     .addHelpText(
       'after',
       `
+With a profile instead of sandbox:ID: custsync pull --from spiffy > customers.csv
+
 Examples:
-  custsync pull --from spiffy > customers.csv
+  custsync pull --from sandbox:spiffy > customers.csv
   custsync pull --from sandbox:resultset --format jsonl -o customers.jsonl
-  custsync pull --from csv:in.csv --format jsonl > out.jsonl
-  custsync pull --from propeller --since 2026-01-01 --where "email ~ @example.com"`,
+  custsync pull --from csv:customers.csv --format jsonl > customers-again.jsonl
+  custsync pull --from sandbox:propeller --since 2020-01-01 --where "email ~ .net" --limit 10`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);

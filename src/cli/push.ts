@@ -30,10 +30,13 @@ export function pushCommand(): Command {
     .addHelpText(
       'after',
       `
+Without --input, push reads stdin (and says so on a terminal).
+
 Examples:
-  custsync push --to propeller --input customers.csv --rejects rejects.csv
-  custsync push --to csv:out.csv --input in.jsonl
-  custsync pull --from spiffy | custsync push --to cabinetry --dry-run`,
+  custsync pull --from sandbox:spiffy -o customers.csv
+  custsync push --to sandbox:propeller --input customers.csv --rejects rejects.csv
+  custsync push --to jsonl:copy.jsonl --input customers.csv
+  custsync pull --from sandbox:spiffy | custsync push --to sandbox:cabinetry --dry-run`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);

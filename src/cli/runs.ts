@@ -34,10 +34,10 @@ by Ctrl-C or killed; resumable), running, abandoned (a later run started over).
 A failed or killed run shows the command that resumes it.
 
 Examples:
-  custsync migrate --from sandbox:resultset --to sandbox:propeller --state /tmp/custsync-demo
-  custsync runs --state /tmp/custsync-demo
-  custsync runs show 1 --state /tmp/custsync-demo
-  custsync runs --state /tmp/custsync-demo --format json`,
+  custsync migrate --from sandbox:resultset --to sandbox:propeller --state demo-state
+  custsync runs --state demo-state
+  custsync runs show 1 --state demo-state
+  custsync runs --state demo-state --format json`,
     )
     .action(async (id: number | undefined, flags: { format: 'table' | 'json'; limit: number }, command: Command) => {
       if (id !== undefined) return show(id, flags.format, command);
@@ -67,9 +67,9 @@ Examples:
       'after',
       `
 Examples:
-  custsync migrate --from sandbox:resultset --to sandbox:propeller --state /tmp/custsync-demo
-  custsync runs show 1 --state /tmp/custsync-demo
-  custsync runs show 1 --state /tmp/custsync-demo --format json`,
+  custsync migrate --from sandbox:resultset --to sandbox:propeller --state demo-state
+  custsync runs show 1 --state demo-state
+  custsync runs show 1 --state demo-state --format json`,
     )
     .action((id: number, flags: { format: 'table' | 'json' }, command: Command) => show(id, flags.format, command));
   return runs;

@@ -29,8 +29,8 @@ export function sandboxCommand(): Command {
 Prints a profile for the emulator on stdout; point --profiles at it, or use
 sandbox:ID as SRC/DST to start one in-process instead.
 
-Examples:
-  custsync sandbox --dialect spiffy --customers 500 --port 4010
+Examples (each serves until Ctrl-C):
+  custsync sandbox --dialect spiffy --customers 500
   custsync sandbox --dialect propeller --latency-ms 20 --fail-rate 0.1`,
     )
     .action(async (flags, command: Command) => {

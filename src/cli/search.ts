@@ -24,10 +24,14 @@ export function searchCommand(): Command {
     .addHelpText(
       'after',
       `
+On a terminal the matches are a table sized to it, with the count and the
+time taken; piped (or with --format) the output is a document, and a table
+cell is never cut. No match says "no customers match" on stderr.
+
 Examples:
-  custsync search --in spiffy --email bilbo@example.com
-  custsync search --in cabinetry --name kitchens --format json
-  custsync search --in sandbox:propeller --where "groups = vip" --where "email ~ @example.com"`,
+  custsync search --in sandbox:spiffy --email harrison.obrien.1@tedious-promise.net.au
+  custsync search --in sandbox:cabinetry --name van --format json
+  custsync search --in sandbox:propeller --where "groups = vip" --where "email ~ .com"`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);
