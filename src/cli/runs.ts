@@ -71,6 +71,9 @@ Examples:
   custsync runs show 1 --state demo-state
   custsync runs show 1 --state demo-state --format json`,
     )
-    .action((id: number, flags: { format: 'table' | 'json' }, command: Command) => show(id, flags.format, command));
+    // `runs` has --format too and, taking options anywhere, may have read it first.
+    .action((id: number, flags: { format: 'table' | 'json' }, command: Command) =>
+      show(id, command.getOptionValueSource('format') === 'cli' ? flags.format : ((command.parent?.opts().format as 'table' | 'json' | undefined) ?? 'table'), command),
+    );
   return runs;
 }

@@ -6,6 +6,8 @@
  */
 export const interruptedExitCode = 130;
 
+const signals = ['SIGINT', 'SIGTERM'] as const;
+
 export function onInterrupt(stop: (signal: NodeJS.Signals) => Promise<void> | void): () => void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
@@ -14,11 +16,15 @@ export function onInterrupt(stop: (signal: NodeJS.Signals) => Promise<void> | vo
     process.exitCode = interruptedExitCode;
     void Promise.resolve(stop(signal)).catch(() => undefined);
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  // Other listeners are set aside while ours is on: a dependency's exit hook (when-exit, under conf)
+  // sends the signal again to kill the process, which would cut the clean stop short (and read as a
+  // second Ctrl-C). Its cleanup still runs: it also listens to the process's 'exit'.
+  const others = signals.map((signal) => [signal, process.rawListeners(signal)] as const);
+  for (const [signal, listeners] of others) for (const listener of listeners) process.removeListener(signal, listener as (...args: unknown[]) => void);
+  for (const signal of signals) process.on(signal, handler);
   return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+    for (const signal of signals) process.off(signal, handler);
+    for (const [signal, listeners] of others) for (const listener of listeners) process.on(signal, listener as (...args: unknown[]) => void);
   };
 }
 

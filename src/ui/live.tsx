@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useState } from 'react';
 import { Box, render, Text, useStderr, useStdout } from 'ink';
 
 /**
@@ -31,6 +31,10 @@ interface Bridge {
   out?: (text: string) => void;
   err?: (text: string) => void;
   bump?: () => void;
+  /** Lines of the last frame drawn. */
+  lines: number;
+  /** Ink unmounted itself: it does so on SIGINT/SIGTERM (through signal-exit), before the command has said its last word. */
+  gone: boolean;
 }
 
 function Live({ frame, bridge, tickMs }: { frame: () => string[]; bridge: Bridge; tickMs: number }) {
@@ -45,7 +49,10 @@ function Live({ frame, bridge, tickMs }: { frame: () => string[]; bridge: Bridge
     const timer = setInterval(() => setTick((n) => n + 1), tickMs);
     return () => clearInterval(timer);
   }, [tickMs]);
+  // A layout effect's cleanup runs within the unmount itself, so nothing is written to an ink that is gone.
+  useLayoutEffect(() => () => void (bridge.gone = true), [bridge]);
   const lines = frame();
+  bridge.lines = lines.length;
   return (
     <Box flexDirection="column">
       {lines.map((line, i) => (
@@ -58,10 +65,12 @@ function Live({ frame, bridge, tickMs }: { frame: () => string[]; bridge: Bridge
 }
 
 export function openLive(options: LiveOptions): LiveArea {
-  const bridge: Bridge = {};
+  const bridge: Bridge = { lines: 0, gone: false };
   // Ink never reads input here; a stream of its own keeps it off process.stdin (push may be reading it).
   const stdin = new PassThrough() as unknown as NodeJS.ReadStream;
-  const instance = render(<Live frame={options.frame} bridge={bridge} tickMs={options.tickMs ?? 200} />, {
+  let hidden = false;
+  const frame = () => (hidden ? [] : options.frame());
+  const instance = render(<Live frame={frame} bridge={bridge} tickMs={options.tickMs ?? 200} />, {
     stdout: options.stream,
     stderr: process.stderr,
     stdin,
@@ -69,18 +78,38 @@ export function openLive(options: LiveOptions): LiveArea {
     patchConsole: false,
     maxFps: 20,
   });
+  // Asked for at once: ink resolves only a wait that was asked for before it exited.
+  const exited = instance.waitUntilExit().catch(() => undefined);
   let closed: Promise<void> | undefined;
-  const fallback = (stream: NodeJS.WriteStream) => (text: string) => stream.write(text);
+  let erased = false;
+  /** After ink unmounted itself, its last frame is still on the terminal: erase it once, then write directly. */
+  const direct = (stream: NodeJS.WriteStream, text: string) => {
+    if (bridge.gone && !erased) {
+      erased = true;
+      options.stream.write(`${'\u001b[1A\u001b[2K'.repeat(bridge.lines)}\u001b[G`);
+    }
+    stream.write(text);
+  };
   return {
-    out: (text) => (closed ? fallback(options.stream)(text) : bridge.out?.(text)),
-    err: (text) => (closed ? fallback(process.stderr)(text) : bridge.err?.(text)),
+    out: (text) => (closed || bridge.gone ? direct(options.stream, text) : bridge.out?.(text)),
+    err: (text) => (closed || bridge.gone ? direct(process.stderr, text) : bridge.err?.(text)),
     refresh: () => bridge.bump?.(),
     close({ keep = false } = {}) {
       closed ??= (async () => {
-        bridge.bump?.();
-        if (!keep) instance.clear();
+        if (bridge.gone) {
+          if (!keep) direct(options.stream, '');
+          return;
+        }
+        if (keep) {
+          // Let the last state be drawn before ink takes its final frame.
+          bridge.bump?.();
+          await new Promise((resolve) => setTimeout(resolve, 60));
+        } else {
+          hidden = true;
+          instance.clear();
+        }
         instance.unmount();
-        await instance.waitUntilExit().catch(() => undefined);
+        await exited;
         if (!keep) instance.clear();
       })();
       return closed;
