@@ -133,3 +133,17 @@ describe('the diff view', () => {
     expect(result.output.replace(/\r\n/g, '\n')).toBe(`${piped.stdout}${piped.stderr}`);
   });
 });
+
+describe('push at a terminal without --input', () => {
+  it('says it is reading stdin, then reads what is typed up to Ctrl-D', async () => {
+    const result = await runInPty(custsync('push', '--to', 'jsonl:typed.jsonl'), {
+      cwd: dir,
+      type: (output) => (output.includes('push: reading customers from stdin') ? 'key,email\nk1,typed@example.com\n\u0004' : undefined),
+    });
+    expect(result.code, result.output).toBe(0);
+    expect(screen(result.output)[0]).toBe('push: reading customers from stdin (CSV); end with Ctrl-D, or give --input FILE');
+    expect(readFileSync(join(dir, 'typed.jsonl'), 'utf8')).toContain('"email":"typed@example.com"');
+    const piped = await runCli(['push', '--to', 'jsonl:piped.jsonl'], { cwd: dir, input: 'key,email\nk1,typed@example.com\n' });
+    expect(piped.stderr).not.toContain('reading customers from stdin');
+  });
+});
