@@ -27,9 +27,9 @@ export function sandboxCommand(): Command {
       'after',
       `
 Prints a profile for the emulator on stdout; point --profiles at it, or use
-sandbox:ID as SRC/DST to start one in-process instead.
+sandbox:ID as SRC/DST to start one in-process instead. It serves until Ctrl-C.
 
-Examples (each serves until Ctrl-C):
+Examples:
   custsync sandbox --dialect spiffy --customers 500
   custsync sandbox --dialect propeller --latency-ms 20 --fail-rate 0.1`,
     )
