@@ -3,17 +3,36 @@ import { UserError } from '../core/errors.js';
 import { diffStreams, type DiffKey } from '../core/diff.js';
 import { diffSinceLast } from '../core/since-last.js';
 import type { Customer } from '../core/customer.js';
-import { diffRenderer } from '../ui/diff-render.js';
+import { diffRenderer, diffViewRenderer } from '../ui/diff-render.js';
+import type { Dialect } from '../core/dialect.js';
+import { interruptNow } from '../ui/interrupt.js';
+import { Progress, totalOf, type Meter } from '../ui/progress.js';
+import { printSummary, summaryFormat } from '../ui/summary.js';
+import { canDisplay, envFlag, palette, useColour } from '../ui/terminal.js';
 import { choice, delimiterOption, encodingOption, fileOptions, globals, withEndpoint } from './shared.js';
 import type { Endpoint } from '../dialects/endpoint.js';
 
 /** Fields a target sets for itself: not a difference between two systems. */
 const systemFields = ['createdAt', 'updatedAt'];
 
-async function* projected(source: Endpoint, target: Endpoint): AsyncGenerator<Customer> {
+async function* projected(source: Endpoint, target: Endpoint, meter: Meter): AsyncGenerator<Customer> {
   for await (const record of source.dialect.read(source.ctx, { where: [] })) {
+    meter.add();
     yield target.dialect.project ? target.dialect.project(record, target.ctx) : record;
   }
+}
+
+async function* counted(records: AsyncIterable<Customer>, meter: Meter): AsyncGenerator<Customer> {
+  for await (const record of records) {
+    meter.add();
+    yield record;
+  }
+}
+
+/** The endpoint with its reads counted by `meter`, for a core function that reads it itself. */
+function countedEndpoint(endpoint: Endpoint, meter: Meter): Endpoint {
+  const dialect: Dialect = Object.create(endpoint.dialect, { read: { value: (ctx: Endpoint['ctx'], query: Parameters<Dialect['read']>[1]) => counted(endpoint.dialect.read(ctx, query), meter) } });
+  return { ...endpoint, dialect, close: () => endpoint.close() };
 }
 
 /** `custsync diff`: what a migration from A to B would change, or what changed in A since the last run. */
@@ -35,10 +54,13 @@ Output: text has "+ KEY EMAIL" (only in --from), "- KEY EMAIL" (only in --to),
 "~ KEY EMAIL" with indented "field: from -> to" lines; json is one document
 {"added","removed","changed","unchanged"}; csv has change,key,email,field,from,to.
 
+With --quiet, nothing at all is printed when nothing changed (for cron).
+
 Examples:
-  custsync diff --from resultset --to propeller
-  custsync diff --from spiffy --since-last --format json
-  custsync diff --from csv:today.csv --to csv:yesterday.csv --key key --exit-code`,
+  custsync diff --from sandbox:resultset --to sandbox:propeller
+  custsync diff --from sandbox:spiffy --since-last --format json
+  custsync pull --from sandbox:spiffy -o yesterday.csv
+  custsync diff --from sandbox:spiffy --to csv:yesterday.csv --key key --exit-code`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);
@@ -47,22 +69,45 @@ Examples:
       const key: DiffKey = flags.key ?? (flags.sinceLast ? 'key' : 'email');
       const file = fileOptions({ encoding: flags.encoding, delimiter: flags.delimiter });
       const resolve = { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file };
-      const render = diffRenderer(flags.format, process.stdout);
-      let differences = 0;
-      await withEndpoint(flags.from, { ...resolve, flag: '--from' }, async (source) => {
-        if (flags.sinceLast) {
-          const summary = await diffSinceLast({ source, stateDir: g.state, key, sink: render });
-          differences = summary.added + summary.removed + summary.changed;
-          g.log.summary(`added ${summary.added} · removed ${summary.removed} · changed ${summary.changed} · unchanged ${summary.unchanged}`);
-          return;
-        }
-        await withEndpoint(flags.to, { ...resolve, flag: '--to' }, async (target) => {
-          const ignore = key === 'email' ? [...systemFields, 'key'] : systemFields;
-          const summary = await diffStreams(projected(source, target), target.dialect.read(target.ctx, { where: [] }), { key, ignore, absentIsNoChange: true }, render);
-          differences = summary.added + summary.removed + summary.changed;
-          g.log.summary(`added ${summary.added} · removed ${summary.removed} · changed ${summary.changed} · unchanged ${summary.unchanged}`);
-        });
+      // The ink view: on a terminal, for a person, unless a --format was asked for (then the output is the document).
+      const view = command.getOptionValueSource('format') === 'default' && canDisplay(process.stdout) && !envFlag(process.env, 'CI');
+      const live = view || (g.progress && !process.stdout.isTTY);
+      const progress = await Progress.start({
+        enabled: live,
+        stream: view ? process.stdout : process.stderr,
+        log: g.log,
+        command: 'diff',
+        title: `diff ${flags.from} ${flags.sinceLast ? 'since the last snapshot' : `→ ${flags.to}`}`,
       });
+      const render = view ? diffViewRenderer((text) => progress.print(text), palette(useColour(process.stdout))) : diffRenderer(flags.format, process.stdout);
+      let differences = 0;
+      const report = (summary: { added: number; removed: number; changed: number; unchanged: number }) => {
+        differences = summary.added + summary.removed + summary.changed;
+        // --quiet for cron: nothing at all when nothing changed, so cron mails only on a change.
+        if (g.quiet && differences === 0 && summaryFormat() === 'text') return;
+        printSummary(g.log, `added ${summary.added} · removed ${summary.removed} · changed ${summary.changed} · unchanged ${summary.unchanged}`, { ...summary });
+      };
+      const stop = interruptNow('diff', async () => {
+        await progress.stop();
+        g.log.info(`diff: stopped before the comparison was complete${flags.sinceLast ? '; the snapshot was not replaced' : ''}`);
+      });
+      try {
+        await withEndpoint(flags.from, { ...resolve, flag: '--from' }, async (source) => {
+          const reading = progress.meter(`read ${source.label}`, await totalOf(live, source, { where: [] }));
+          if (flags.sinceLast) {
+            report(await diffSinceLast({ source: countedEndpoint(source, reading), stateDir: g.state, key, sink: render }));
+            return;
+          }
+          await withEndpoint(flags.to, { ...resolve, flag: '--to' }, async (target) => {
+            const other = progress.meter(`read ${target.label}`, await totalOf(live, target, { where: [] }));
+            const ignore = key === 'email' ? [...systemFields, 'key'] : systemFields;
+            report(await diffStreams(projected(source, target, reading), counted(target.dialect.read(target.ctx, { where: [] }), other), { key, ignore, absentIsNoChange: true }, render));
+          });
+        });
+      } finally {
+        stop();
+        await progress.stop();
+      }
       process.exitCode = flags.exitCode && differences > 0 ? 1 : 0;
     });
 }

@@ -7,9 +7,13 @@ import { migrateCommand } from './migrate.js';
 import { profilesCommand } from './profiles.js';
 import { pullCommand } from './pull.js';
 import { pushCommand } from './push.js';
+import { runsCommand } from './runs.js';
 import { sandboxCommand } from './sandbox.js';
 import { searchCommand } from './search.js';
 import { addGlobalOptions } from './shared.js';
+import { flushSummary } from '../ui/summary.js';
+import { writeStderr } from '../ui/logger.js';
+import { palette, useColour } from '../ui/terminal.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -25,20 +29,23 @@ export function buildProgram(): Command {
   program.addHelpText(
     'after',
     `
-SRC and DST are a profile name, csv:PATH, jsonl:PATH, - (stdin/stdout), sandbox:ID, or a
+SRC and DST are a profile name, csv:PATH, jsonl:PATH, - (stdin/stdout), sandbox:ID
+(a built-in emulator of that platform, so every example below runs as written), or a
 platform's customer CSV: shopify-csv:PATH, woocommerce-csv:PATH, matrixify-csv:PATH.
 
-Examples:
-  custsync pull --from spiffy > customers.csv
-  custsync push --to propeller --input customers.csv --rejects rejects.csv
-  custsync migrate --from sandbox:resultset --to sandbox:propeller
-  custsync diff --from spiffy --since-last
-  custsync search --in cabinetry --email john@example.com
-
 Exit codes: 0 done; 1 done but records were rejected (diff --exit-code: differences);
-2 usage, profile or input-file error, nothing sent; 3 the remote side failed.`,
+2 usage, profile or input-file error, nothing sent; 3 the remote side failed;
+130 stopped by Ctrl-C (a migration resumes with --resume).
+
+Examples:
+  custsync pull --from sandbox:spiffy > customers.csv
+  custsync push --to sandbox:propeller --input customers.csv --rejects rejects.csv
+  custsync migrate --from sandbox:resultset --to sandbox:propeller
+  custsync diff --from sandbox:spiffy --since-last
+  custsync search --in sandbox:cabinetry --email harrison.obrien.1@tedious-promise.net.au
+  custsync runs`,
   );
-  for (const command of [pullCommand(), pushCommand(), migrateCommand(), diffCommand(), searchCommand(), profilesCommand(), sandboxCommand()]) {
+  for (const command of [pullCommand(), pushCommand(), migrateCommand(), diffCommand(), searchCommand(), profilesCommand(), sandboxCommand(), runsCommand()]) {
     // Global options are accepted after the subcommand too.
     addGlobalOptions(command);
     for (const sub of command.commands) addGlobalOptions(sub);
@@ -61,29 +68,36 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   });
   process.exitCode = 0;
+  const program = buildProgram();
+  const command = argv.slice(2).find((arg) => program.commands.some((c) => c.name() === arg));
   try {
-    await buildProgram().parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    await program.parseAsync(argv);
+    const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+    flushSummary({ command, exitCode: code });
+    return code;
   } catch (error) {
-    return report(error, verbose);
+    const code = report(error, verbose);
+    flushSummary({ command, exitCode: code, error: code !== 0 && error instanceof Error ? error.message : undefined });
+    return code;
   }
 }
 
 function report(error: unknown, verbose: boolean): number {
-  const write = (line: string) => process.stderr.write(`${redactSecrets(line)}\n`);
+  const write = (line: string) => writeStderr(`${redactSecrets(line)}\n`);
+  const paint = palette(useColour(process.stderr));
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
     // commander already printed the message.
     return 2;
   }
   if (error instanceof CustsyncError) {
-    write(`error: ${error.message}`);
+    write(`${paint.red('error:')} ${error.message}`);
     if (error.hint) write(`hint: ${error.hint}`);
     if (verbose && 'bodySnippet' in error && error.bodySnippet) write(`answer: ${String(error.bodySnippet)}`);
     return error.exitCode;
   }
   if ((error as NodeJS.ErrnoException)?.code === 'EPIPE') return 0;
-  write(`error: unexpected failure: ${(error as Error)?.message ?? String(error)}`);
+  write(`${paint.red('error:')} unexpected failure: ${(error as Error)?.message ?? String(error)}`);
   write(verbose ? String((error as Error)?.stack ?? '') : 'hint: this is a bug in custsync; run again with --verbose and report the output');
   return 3;
 }

@@ -1,9 +1,14 @@
 import { Command } from 'commander';
 import { loadMapping } from '../core/mapping-file/index.js';
-import { runMigrate } from '../core/migrate/index.js';
+import { runMigrate, stateIdOf, type MigrateProgress } from '../core/migrate/index.js';
+import { resumeCommand } from '../core/state/runs-query.js';
 import { exitCodeFor, formatCounts } from '../core/summary.js';
 import { checkInput } from '../io/check-input.js';
-import { createProgressView } from '../ui/progress.js';
+import { interruptedExitCode, onInterrupt } from '../ui/interrupt.js';
+import { showLostFields } from '../ui/notes.js';
+import { Progress } from '../ui/progress.js';
+import { formatDuration } from '../ui/rate.js';
+import { printSummary } from '../ui/summary.js';
 import { delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, withEndpoint } from './shared.js';
 import { readThrough, settleInput } from './input-file.js';
 import { checkMaxBytesTarget } from './output.js';
@@ -30,12 +35,14 @@ export function migrateCommand(): Command {
 Progress is kept in --state DIR (default ./.custsync): a re-run sends only what
 changed since, and --resume after a crash or a failure sends nothing twice.
 
+Ctrl-C stops a run cleanly: what the target confirmed is kept, and the
+command that resumes it is printed. "custsync runs" lists the runs.
+
 Examples:
   custsync migrate --from sandbox:resultset --to sandbox:propeller
-  custsync migrate --from resultset --to propeller --mapping mapping.json --dry-run
-  custsync migrate --from spiffy --to cabinetry --report report.json --rejects rejects.csv
-  custsync migrate --from spiffy --to cabinetry --resume
-  custsync migrate --from shopify-csv:customers_export.csv --to propeller`,
+  custsync migrate --from sandbox:resultset --to sandbox:propeller --dry-run
+  custsync migrate --from sandbox:spiffy --to sandbox:cabinetry --report report.json --rejects rejects.csv
+  custsync migrate --from sandbox:spiffy --to sandbox:cabinetry --resume`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);
@@ -66,7 +73,36 @@ Examples:
           await read(async (source) => {
             await withEndpoint(flags.to, { ...resolve, flag: '--to' }, async (target) => {
               checkMaxBytesTarget(file.maxBytes, target);
-              const view = createProgressView({ enabled: g.progress, log: g.log, source: source.label, target: target.label, dryRun: flags.dryRun === true });
+              const dryRun = flags.dryRun === true;
+              const commandLine = process.argv.slice(2);
+              // Records on a terminal's stdout (--to -) and a live area on the same terminal would tear each other.
+              const live = g.progress && !(target.dialect.kind === 'file' && target.ctx.profile.path === '-' && process.stdout.isTTY);
+              const progress = await Progress.start({ enabled: live, log: g.log, command: 'migrate', title: `migrate ${source.label} → ${target.label}${dryRun ? ' (dry run)' : ''}` });
+              const reading = progress.meter(`read ${source.label}`);
+              const writing = progress.meter(`${dryRun ? 'match' : 'write'} ${target.label}`);
+              const started = Date.now();
+              const stopper = new AbortController();
+              const stopInterrupts = onInterrupt(() => {
+                g.log.info('migrate: stopping: the records in flight are being confirmed (Ctrl-C again to quit at once)');
+                stopper.abort();
+              });
+              const onProgress = (p: Readonly<MigrateProgress>, event: string) => {
+                reading.total(p.total);
+                writing.total(p.total);
+                reading.set(p.read);
+                writing.set(p.counts.created + p.counts.updated + p.counts.unchanged + p.counts.rejected + p.counts.failed);
+                writing.counts(p.counts);
+                const took = formatDuration(Date.now() - started);
+                if (event === 'start') progress.phase(`migrate: reading ${source.label}${p.total !== undefined ? ` (${p.total} records)` : ''}, mapping, ${dryRun ? 'matching against' : 'writing to'} ${target.label}`);
+                if (event === 'read-done') {
+                  reading.finish();
+                  progress.phase(`migrate: read ${p.read} records in ${took}`);
+                }
+                if (event === 'write-done') {
+                  writing.finish();
+                  progress.phase(`migrate: ${dryRun ? 'planned' : 'confirmed'} ${p.counts.created + p.counts.updated + p.counts.unchanged} records in ${took}`);
+                }
+              };
               let result;
               try {
                 result = await runMigrate({
@@ -74,25 +110,44 @@ Examples:
                   target,
                   stateDir: g.state,
                   mapping,
-                  dryRun: flags.dryRun === true,
+                  dryRun,
                   resume: flags.resume === true,
                   rejectsPath: flags.rejects,
                   rejectsFormat: formatOfPath(flags.rejects) === 'jsonl' ? 'jsonl' : 'csv',
                   rawCsv: file.rawCsv,
                   reportPath: flags.report,
                   log: g.log,
-                  onProgress: (progress, event) => view.update(progress, event),
+                  signal: stopper.signal,
+                  commandLine,
+                  onProgress,
                 });
               } finally {
-                await view.stop();
+                stopInterrupts();
+                await progress.stop();
               }
-              for (const [field, n] of result.lostFields) g.log.info(`note: ${target.label} cannot hold ${field} (${n} ${n === 1 ? 'record' : 'records'})`);
+              showLostFields({
+                log: g.log,
+                sourceLabel: source.label,
+                targetLabel: target.label,
+                sourceId: stateIdOf(source),
+                targetId: stateIdOf(target),
+                lost: result.lostFields,
+                stateDir: g.state,
+                create: !dryRun,
+                width: process.stderr.isTTY ? process.stderr.columns : undefined,
+              });
               if (result.passwordResets > 0) g.log.info(`note: ${result.passwordResets} ${result.passwordResets === 1 ? 'customer has' : 'customers have'} a password hash in the source, which is never sent: they will need to set a password on the target`);
-              g.log.summary(`${flags.dryRun ? 'dry run: ' : ''}${formatCounts(result.counts)}`);
               if (result.rejectsWritten > 0) g.log.info(`rejected records written to ${flags.rejects}`);
               if (flags.report) g.log.info(`report written to ${flags.report}`);
+              printSummary(g.log, `${dryRun ? 'dry run: ' : ''}${formatCounts(result.counts)}`, { ...result.counts, ...(result.run ? { run: result.run.id } : {}), ...(dryRun ? { dryRun } : {}) });
               if (result.error) {
-                if (result.run) g.log.info(`run #${result.run.id} is unfinished: fix the cause and run again with --resume`);
+                const resume = resumeCommand(commandLine, undefined);
+                if (stopper.signal.aborted) {
+                  g.log.info(`run #${result.run?.id} was stopped; what the target confirmed is kept. Resume it with:\n  ${resume}`);
+                  process.exitCode = interruptedExitCode;
+                  return;
+                }
+                if (result.run) g.log.info(`run #${result.run.id} is unfinished: fix the cause, then resume it with:\n  ${resume}`);
                 throw result.error;
               }
               process.exitCode = exitCodeFor(result.counts);

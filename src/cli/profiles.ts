@@ -3,8 +3,8 @@ import { redactUrl, UserError } from '../core/errors.js';
 import { maskSecret } from '../core/secrets.js';
 import { lookupDialect } from '../dialects/endpoint.js';
 import { dialectIds } from '../dialects/registry.js';
-import { getProfile, locateProfiles, parseProfile } from '../profiles/load.js';
-import { secretFields, type Auth, type Profile } from '../profiles/schema.js';
+import { formatIssues, getProfile, interpolate, locateProfiles, parseProfile } from '../profiles/load.js';
+import { ProfileSchema, secretFields, type Auth, type Profile } from '../profiles/schema.js';
 import { userStore } from '../profiles/store.js';
 import { choice, fileOptions, globals, positiveInt, withEndpoint } from './shared.js';
 
@@ -20,15 +20,21 @@ then the user store (edited by "profiles add/remove"). \${VAR} in any value is
 replaced from the environment. See profiles.example.json.
 
 Examples:
+  custsync profiles add shop --dialect spiffy --base-url https://shop.spiffystores.com --auth bearer --token '\${SPIFFY_TOKEN}'
   custsync profiles list
-  custsync profiles show spiffy
-  custsync profiles test propeller
-  custsync profiles add shop --dialect spiffy --base-url https://shop.spiffystores.com --auth bearer --token '\${SPIFFY_TOKEN}'`,
+  custsync profiles show shop
+  custsync profiles test sandbox:spiffy
+  custsync profiles remove shop`,
     );
 
   profiles
     .command('list')
     .description('list the profiles and where they come from')
+    .addHelpText('after', `
+Examples:
+  custsync profiles list
+  custsync profiles list --profiles profiles.example.json
+`)
     .action((_flags, command: Command) => {
       const g = globals(command);
       const source = locateProfiles(g.profiles);
@@ -44,16 +50,48 @@ Examples:
   profiles
     .command('show')
     .description('print one profile with its secrets masked')
+    .addHelpText('after', `
+Examples:
+  custsync profiles show spiffy --profiles profiles.example.json
+`)
     .argument('<name>', 'profile name')
     .action((name: string, _flags, command: Command) => {
       const g = globals(command);
-      const profile = getProfile(locateProfiles(g.profiles), name);
+      const source = locateProfiles(g.profiles);
+      // A ${VAR} that is not set is shown as the placeholder it is, not refused: show is how one finds out what a profile needs.
+      const missing = new Set<string>();
+      const env = new Proxy(process.env, {
+        get(target, key) {
+          const value = target[key as string];
+          if (typeof key === 'string' && value === undefined) {
+            missing.add(key);
+            return `\${${key}}`;
+          }
+          return value;
+        },
+      });
+      let profile: Profile;
+      try {
+        profile = getProfile(source, name, env);
+      } catch (error) {
+        if (missing.size === 0) throw error;
+        // What cannot be checked before the variables are set (a baseUrl of ${SHOP_URL}) is shown as written.
+        const shape = ProfileSchema.safeParse(interpolate(source.raw[name], `profile "${name}"`, env));
+        if (!shape.success) throw new UserError(`profile "${name}": ${formatIssues(shape.error.issues)}`);
+        profile = shape.data;
+      }
       process.stdout.write(`${JSON.stringify(maskProfile(profile), null, 2)}\n`);
+      for (const variable of missing) g.log.warn(`${variable} is not set: profile "${name}" cannot be used until it is (export ${variable}=…)`);
     });
 
   profiles
     .command('test')
     .description('make one authenticated read and say what was found or what to check')
+    .addHelpText('after', `
+Examples:
+  custsync profiles test sandbox:spiffy
+  custsync profiles test sandbox:propeller
+`)
     .argument('<name>', 'profile name')
     .action(async (name: string, _flags, command: Command) => {
       const g = globals(command);
@@ -75,7 +113,13 @@ Examples:
 
   profiles
     .command('add')
-    .description('add or replace a profile in the user store')
+    .description('add a profile to the user store (--force replaces one of the same name)')
+    .addHelpText('after', `
+Examples:
+  custsync profiles add shop --dialect spiffy --base-url https://shop.spiffystores.com --auth bearer --token '\${SPIFFY_TOKEN}'
+  custsync profiles add shop --dialect spiffy --base-url https://shop.spiffystores.com --auth bearer --token '\${SHOP_TOKEN}' --force
+  custsync profiles add export --dialect csv --path customers.csv
+`)
     .argument('<name>', 'profile name')
     .requiredOption('--dialect <id>', `one of ${dialectIds().join(', ')}`)
     .option('--base-url <url>', 'API address (https:// unless loopback)')
@@ -91,8 +135,13 @@ Examples:
     .option('--client-secret <secret>', 'oauth2: client secret')
     .option('--source <source>', 'propeller: the source written beside sourceId')
     .option('--page-size <n>', 'records per page', positiveInt('--page-size'))
+    .option('--force', 'replace a profile of the same name')
     .action((name: string, flags, command: Command) => {
       const g = globals(command);
+      const store = userStore();
+      if (name in store.all() && !flags.force) {
+        throw new UserError(`profile "${name}" already exists in the user store (${store.path})`, `add --force to replace it, "custsync profiles show ${name}" to see it, or choose another name`);
+      }
       const dialect = lookupDialect(flags.dialect, '--dialect');
       if (dialect.kind === 'remote' && !flags.baseUrl) throw new UserError(`--dialect ${dialect.id} needs --base-url`, 'the https:// address of the API');
       if (dialect.kind === 'file' && !flags.path) throw new UserError(`--dialect ${dialect.id} needs --path`, 'the file to read or write');
@@ -105,14 +154,22 @@ Examples:
       if (flags.auth) profile.auth = authFromFlags(flags.auth, flags);
       // Validate the shape now; ${VAR}s are checked when the profile is used.
       parseProfile(name, profile, new Proxy({}, { get: () => 'x' }) as NodeJS.ProcessEnv);
-      const store = userStore();
       store.set(name, profile);
+      for (const [flag, value] of literalSecrets(flags)) {
+        g.log.warn(`${flag} is stored as typed in ${store.path}; give '\${VAR}' instead (e.g. ${flag} '\${${variableFor(name, flag)}}') and keep the secret in the environment`);
+        void value;
+      }
       g.log.info(`profile "${name}" saved in ${store.path}`);
     });
 
   profiles
     .command('remove')
     .description('remove a profile from the user store')
+    .addHelpText('after', `
+Examples:
+  custsync profiles add old --dialect csv --path old.csv
+  custsync profiles remove old
+`)
     .argument('<name>', 'profile name')
     .action((name: string, _flags, command: Command) => {
       const g = globals(command);
@@ -143,10 +200,26 @@ function authFromFlags(type: Auth['type'], flags: Record<string, string | undefi
   }
 }
 
+const secretFlags = { token: '--token', password: '--password', headerValue: '--header-value', clientSecret: '--client-secret' } as const;
+
+/** Secret flags given as a value rather than a ${VAR}: they land in the user store as they are. */
+function literalSecrets(flags: Record<string, unknown>): Array<[string, string]> {
+  return Object.entries(secretFlags)
+    .filter(([key]) => typeof flags[key] === 'string' && !/\$\{[A-Za-z_][A-Za-z0-9_]*\}/.test(flags[key] as string))
+    .map(([key, flag]) => [flag, flags[key] as string]);
+}
+
+function variableFor(profile: string, flag: string): string {
+  return `${profile}_${flag.replace(/^--/, '')}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
+
+/** A secret field still holding only unset ${VAR} placeholders is shown as such: it is not a secret. */
+const placeholderOnly = (value: string) => /^(\$\{[A-Za-z_][A-Za-z0-9_]*\})+$/.test(value);
+
 function maskProfile(profile: Profile): Profile {
   const masked: Profile = profile.baseUrl ? { ...profile, baseUrl: redactUrl(profile.baseUrl) } : { ...profile };
   if (!profile.auth) return masked;
   const auth = { ...profile.auth } as Record<string, unknown>;
-  for (const field of secretFields) if (typeof auth[field] === 'string') auth[field] = maskSecret(auth[field] as string);
+  for (const field of secretFields) if (typeof auth[field] === 'string' && !placeholderOnly(auth[field] as string)) auth[field] = maskSecret(auth[field] as string);
   return { ...masked, auth: auth as Auth };
 }

@@ -3,6 +3,9 @@ import { pullRecords } from '../core/pull.js';
 import { choice, collect, delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, parseSince, parseWhere, positiveInt, withEndpoint } from './shared.js';
 import { formFormats } from './input-file.js';
 import { openOutput } from './output.js';
+import { interruptNow } from '../ui/interrupt.js';
+import { Progress, totalOf } from '../ui/progress.js';
+import { printSummary } from '../ui/summary.js';
 
 /** `custsync pull`: read customers from a source and write them out as CSV, JSONL or JSON. */
 export function pullCommand(): Command {
@@ -23,13 +26,14 @@ export function pullCommand(): Command {
     .addHelpText(
       'after',
       `
+With a profile instead of sandbox:ID: custsync pull --from spiffy > customers.csv
+
 Examples:
-  custsync pull --from spiffy > customers.csv
+  custsync pull --from sandbox:spiffy > customers.csv
   custsync pull --from sandbox:resultset --format jsonl -o customers.jsonl
-  custsync pull --from csv:in.csv --format jsonl > out.jsonl
-  custsync pull --from propeller --since 2026-01-01 --where "email ~ @example.com"
-  custsync pull --from spiffy --format shopify -o customers.csv --max-bytes 1000000
-  custsync pull --from shopify-csv:export.csv --encoding windows-1252 --format woocommerce > woo.csv`,
+  custsync pull --from csv:customers.csv --format jsonl > customers-again.jsonl
+  custsync pull --from sandbox:propeller --since 2020-01-01 --where "email ~ .net" --limit 10
+  custsync pull --from sandbox:spiffy --format shopify -o shopify-import.csv --max-bytes 1000000`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);
@@ -38,9 +42,35 @@ Examples:
       const file = fileOptions(flags);
       await withEndpoint(flags.from, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file, flag: '--from' }, async (source) => {
         const sink = await openOutput({ path: flags.output, format, fields: flags.fields, rawCsv: file.rawCsv, maxBytes: flags.maxBytes, log: g.log });
-        g.log.info(`pull: reading from ${source.label} (${source.dialect.id})`);
-        const count = await pullRecords(source, query, sink);
-        g.log.summary(`read ${count}`);
+        const progress = await Progress.start({
+          // Records on a terminal's stdout and a live area on the same terminal would tear each other.
+          enabled: g.progress && (flags.output !== undefined || !process.stdout.isTTY),
+          log: g.log,
+          command: 'pull',
+          title: `pull ${source.label} → ${flags.output ?? 'stdout'}`,
+        });
+        const reading = progress.meter('read', await totalOf(progress.isLive, source, query));
+        const stop = interruptNow('pull', async () => {
+          await progress.stop();
+          printSummary(g.log, `read ${reading.done}`, { read: reading.done });
+          g.log.info(`pull: stopped after ${reading.done} records; ${flags.output ?? 'the output'} is incomplete`);
+        });
+        progress.phase(`pull: reading from ${source.label} (${source.dialect.id})`);
+        let count: number;
+        try {
+          count = await pullRecords(source, query, {
+            write: async (record) => {
+              await sink.write(record);
+              reading.add();
+            },
+            end: () => sink.end(),
+          });
+        } finally {
+          stop();
+          await progress.stop();
+        }
+        printSummary(g.log, `read ${count}`, { read: count });
       });
     });
 }
+

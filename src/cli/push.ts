@@ -5,10 +5,17 @@ import { openRejects } from '../io/rejects.js';
 import { maskPayload } from '../core/mask.js';
 import { checkInput } from '../io/check-input.js';
 import { choice, delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, withEndpoint } from './shared.js';
-import type { WriteResult } from '../core/dialect.js';
 import { formFormats, parseInput, readThrough, settleInput, type SettledInput } from './input-file.js';
-import { lostFieldNotes } from './lost-fields.js';
 import { checkMaxBytesTarget } from './output.js';
+import type { WriteResult } from '../core/dialect.js';
+import type { Customer } from '../core/customer.js';
+import { lostFields, stateIdOf } from '../core/migrate/index.js';
+import { emptyCounts, type RunCounts } from '../core/summary.js';
+import type { Endpoint } from '../dialects/endpoint.js';
+import { interruptNow } from '../ui/interrupt.js';
+import { showLostFields } from '../ui/notes.js';
+import { Progress } from '../ui/progress.js';
+import { printSummary } from '../ui/summary.js';
 
 /** `custsync push`: load canonical customers from a CSV/JSONL file (or stdin) into a target. */
 export function pushCommand(): Command {
@@ -28,14 +35,15 @@ export function pushCommand(): Command {
     .addHelpText(
       'after',
       `
+Without --input, push reads stdin (and says so on a terminal).
 A CSV without a key column (email,first_name,last_name) is keyed by its emails.
 
 Examples:
-  custsync push --to propeller --input customers.csv --rejects rejects.csv
-  custsync push --to csv:out.csv --input in.jsonl
-  custsync push --to propeller --input shopify-csv:customers_export.csv
-  custsync push --to shopify-csv:import.csv --input woocommerce.csv --encoding windows-1252 --delimiter ";"
-  custsync pull --from spiffy | custsync push --to cabinetry --dry-run`,
+  custsync pull --from sandbox:spiffy -o customers.csv
+  custsync push --to sandbox:propeller --input customers.csv --rejects rejects.csv
+  custsync push --to jsonl:copy.jsonl --input customers.csv
+  custsync push --to shopify-csv:import.csv --input customers.csv
+  custsync pull --from sandbox:spiffy | custsync push --to sandbox:cabinetry --dry-run`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);
@@ -44,6 +52,8 @@ Examples:
       const format = named.dialectId === 'jsonl' ? 'jsonl' : 'csv';
       // Which form the input is in (its header tells, unless named) and how it is decoded: settled on its first read.
       let settled: SettledInput | undefined;
+      // Someone who forgot --input should not wonder why nothing happens.
+      if (named.path === '-' && process.stdin.isTTY) g.log.info(`push: reading customers from stdin (${format === 'jsonl' ? 'JSONL' : 'CSV'}); end with Ctrl-D, or give --input FILE`);
       // The whole input is checked before anything is sent: a bad line is exit 2 with nothing sent.
       const input = await checkInput({
         path: named.path,
@@ -58,54 +68,95 @@ Examples:
         await withEndpoint(flags.to, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file, flag: '--to' }, async (target) => {
           checkMaxBytesTarget(file.maxBytes, target);
           await withEndpoint(`${settled!.dialect.id}:${input.path}`, { log: g.log, file: settled!.file, flag: '--input' }, async (source) => {
-            const records = source.dialect.read(source.ctx, { where: [] });
-            if (flags.dryRun) {
-              g.log.info(`push --dry-run: ${input.count} records from ${input.label} to ${target.label}; nothing is sent`);
-              const counts = await planRecords({
+            const lost = new Map<string, number>();
+            const records = noteLostFields(source.dialect.read(source.ctx, { where: [] }), target, lost);
+            const live = g.progress && !(target.dialect.kind === 'file' && target.ctx.profile.path === '-' && process.stdout.isTTY);
+            const progress = await Progress.start({ enabled: live, log: g.log, command: 'push', title: `push ${input.label} → ${target.label}${flags.dryRun ? ' (dry run)' : ''}` });
+            const writing = progress.meter(flags.dryRun ? `match ${target.label}` : `write ${target.label}`, input.count);
+            let counts: RunCounts = emptyCounts();
+            const onCounts = (now: RunCounts) => {
+              counts = now;
+              writing.set(now.created + now.updated + now.unchanged + now.rejected + now.failed);
+              writing.counts(now);
+            };
+            const notes = () =>
+              showLostFields({ log: g.log, sourceLabel: input.label, targetLabel: target.label, sourceId: input.label, targetId: stateIdOf(target), lost, stateDir: g.state, create: false, width: process.stderr.isTTY ? process.stderr.columns : undefined });
+            const stop = interruptNow('push', async () => {
+              await progress.stop();
+              printSummary(g.log, formatCounts(counts), { ...counts });
+              g.log.info(`push: stopped; records in flight may have landed. Push the same input again to complete it (an upsert updates what is there, it does not duplicate it)`);
+            });
+            try {
+              if (flags.dryRun) {
+                progress.phase(`push --dry-run: ${input.count} records from ${input.label} to ${target.label}; nothing is sent`);
+                const planned = await planRecords({
+                  records,
+                  target,
+                  mode: flags.mode,
+                  previews: 3,
+                  classify: async (_record, position) => {
+                    const reason = input.duplicates.get(position);
+                    return reason === undefined ? undefined : { status: 'rejected', reason };
+                  },
+                  onResult: (result, now) => {
+                    onCounts(now);
+                    if (result.status === 'rejected') g.log.warn(`would reject ${result.key}: ${result.reason ?? ''}`);
+                  },
+                  onPreview: (record, payload) => g.log.summary(`would send ${record.key}: ${JSON.stringify(maskPayload(payload))}`),
+                });
+                stop();
+                await progress.stop();
+                notes();
+                printSummary(g.log, `dry run: ${formatCounts(planned)}`, { ...planned, dryRun: true });
+                // The exit code the real run would have: 1 when records would be rejected.
+                process.exitCode = exitCodeFor(planned);
+                return;
+              }
+              // The rejects file takes the form its name says (.jsonl/.csv), else the input's.
+              const rejectsFormat = formatOfPath(flags.rejects) === 'jsonl' ? 'jsonl' : formatOfPath(flags.rejects) === 'csv' ? 'csv' : format;
+              const rejects = flags.rejects ? await openRejects(flags.rejects, rejectsFormat, file.rawCsv) : undefined;
+              progress.phase(`push: ${input.count} records from ${input.label} to ${target.label} (${target.dialect.id}, mode ${flags.mode})`);
+              const outcome = await pushRecords({
                 records,
                 target,
                 mode: flags.mode,
-                previews: 3,
-                classify: async (_record, position) => {
-                  const reason = input.duplicates.get(position);
-                  return reason === undefined ? undefined : { status: 'rejected', reason };
+                refuse: (_record, position) => input.duplicates.get(position),
+                onResult: (_result, now) => onCounts(now),
+                onProblem: async (result: WriteResult) => {
+                  if (rejects) await rejects.add(result);
+                  else g.log.warn(`${result.status} ${result.key}: ${result.reason ?? ''}`);
                 },
-                onResult: (result) => {
-                  if (result.status === 'rejected') g.log.warn(`would reject ${result.key}: ${result.reason ?? ''}`);
-                },
-                onPreview: (record, payload) => g.log.summary(`would send ${record.key}: ${JSON.stringify(maskPayload(payload))}`),
               });
-              g.log.summary(`dry run: ${formatCounts(counts)}`);
-              // The exit code the real run would have: 1 when records would be rejected.
-              process.exitCode = exitCodeFor(counts);
-              return;
+              await rejects?.close();
+              stop();
+              await progress.stop();
+              notes();
+              if (rejects && rejects.count > 0) g.log.info(`rejected records written to ${flags.rejects}`);
+              printSummary(g.log, formatCounts(outcome.counts), { ...outcome.counts });
+              if (outcome.error) throw outcome.error;
+              process.exitCode = exitCodeFor(outcome.counts);
+            } finally {
+              stop();
+              await progress.stop();
             }
-            // The rejects file takes the form its name says (.jsonl/.csv), else the input's.
-            const rejectsFormat = formatOfPath(flags.rejects) === 'jsonl' ? 'jsonl' : formatOfPath(flags.rejects) === 'csv' ? 'csv' : format;
-            const rejects = flags.rejects ? await openRejects(flags.rejects, rejectsFormat, file.rawCsv) : undefined;
-            g.log.info(`push: ${input.count} records from ${input.label} to ${target.label} (${target.dialect.id}, mode ${flags.mode})`);
-            const lost = lostFieldNotes(target);
-            const outcome = await pushRecords({
-              records,
-              target,
-              mode: flags.mode,
-              onResult: (result) => lost.count(result.record),
-              refuse: (_record, position) => input.duplicates.get(position),
-              onProblem: async (result: WriteResult) => {
-                if (rejects) await rejects.add(result);
-                else g.log.warn(`${result.status} ${result.key}: ${result.reason ?? ''}`);
-              },
-            });
-            await rejects?.close();
-            lost.report(g.log);
-            g.log.summary(formatCounts(outcome.counts));
-            if (rejects && rejects.count > 0) g.log.info(`rejected records written to ${flags.rejects}`);
-            if (outcome.error) throw outcome.error;
-            process.exitCode = exitCodeFor(outcome.counts);
           });
         });
       } finally {
         await input.cleanup();
       }
     });
+}
+
+/** Counts, per field, the records with a value there that the target cannot hold (for the "cannot hold" note). */
+async function* noteLostFields(records: AsyncIterable<Customer>, target: Endpoint, lost: Map<string, number>): AsyncGenerator<Customer> {
+  for await (const record of records) {
+    if (target.dialect.project) {
+      try {
+        for (const path of lostFields(record, target.dialect.project(record, target.ctx))) lost.set(path, (lost.get(path) ?? 0) + 1);
+      } catch {
+        // A record the target cannot take at all is rejected by the write, with its reason.
+      }
+    }
+    yield record;
+  }
 }

@@ -27,10 +27,10 @@ export function sandboxCommand(): Command {
       'after',
       `
 Prints a profile for the emulator on stdout; point --profiles at it, or use
-sandbox:ID as SRC/DST to start one in-process instead.
+sandbox:ID as SRC/DST to start one in-process instead. It serves until Ctrl-C.
 
 Examples:
-  custsync sandbox --dialect spiffy --customers 500 --port 4010
+  custsync sandbox --dialect spiffy --customers 500
   custsync sandbox --dialect propeller --latency-ms 20 --fail-rate 0.1`,
     )
     .action(async (flags, command: Command) => {
@@ -51,7 +51,9 @@ Examples:
           if (error.code === 'EADDRINUSE') throw new UserError(`--port ${flags.port} is already in use`, 'pick another port, or --port 0 for any free one');
           throw error;
         });
-      process.stdout.write(`${JSON.stringify({ profiles: { [`sandbox-${dialect.id}`]: handle.profile } }, null, 2)}\n`);
+      // Named by dialect and port, so that the profiles of two sandboxes can be merged into one file.
+      const port = new URL(handle.url).port;
+      process.stdout.write(`${JSON.stringify({ profiles: { [`sandbox-${dialect.id}-${port}`]: handle.profile } }, null, 2)}\n`);
       g.log.info(`sandbox: ${dialect.id} emulator on ${handle.url} with ${flags.customers} customers (Ctrl-C to stop)`);
       await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
       await handle.close();

@@ -6,6 +6,8 @@ import { resolveEndpoint, type Endpoint, type ResolveOptions } from '../dialects
 import { createLogger, type Logger } from '../ui/logger.js';
 import { delimiterOf } from '../io/delimiter.js';
 import { encodingOf, encodings, type Encoding } from '../io/encoding.js';
+import { setSummaryFormat, type SummaryFormat } from '../ui/summary.js';
+import { canDisplay, envFlag } from '../ui/terminal.js';
 
 /** What every command reads from the global options (SPEC section 1). */
 export interface GlobalOptions {
@@ -14,8 +16,10 @@ export interface GlobalOptions {
   concurrency?: number;
   quiet: boolean;
   verbose: boolean;
-  /** False with --no-progress, --quiet, CI, or when stderr is not a TTY. */
+  /** False with --no-progress, --quiet, CI, or when stderr is not a terminal with a size (or TERM=dumb). */
   progress: boolean;
+  /** `--summary-format json` or `--json`: the summary as one JSON object on stderr's last line. */
+  summaryFormat: SummaryFormat;
 }
 
 /**
@@ -34,7 +38,9 @@ function given<T>(command: Command, key: string): T | undefined {
 export function globals(command: Command): GlobalOptions & { log: Logger } {
   const quiet = given<boolean>(command, 'quiet') === true;
   const verbose = given<boolean>(command, 'verbose') === true && !quiet;
-  const progress = given<boolean>(command, 'progress') !== false && !quiet && !process.env.CI && process.stderr.isTTY === true;
+  const progress = given<boolean>(command, 'progress') !== false && !quiet && !envFlag(process.env, 'CI') && canDisplay(process.stderr);
+  const summaryFormat: SummaryFormat = given<boolean>(command, 'json') === true ? 'json' : (given<SummaryFormat>(command, 'summaryFormat') ?? 'text');
+  setSummaryFormat(summaryFormat);
   return {
     profiles: given<string>(command, 'profiles'),
     state: given<string>(command, 'state') ?? './.custsync',
@@ -42,6 +48,7 @@ export function globals(command: Command): GlobalOptions & { log: Logger } {
     quiet,
     verbose,
     progress,
+    summaryFormat,
     log: createLogger({ quiet, verbose }),
   };
 }
@@ -53,7 +60,9 @@ export function addGlobalOptions(command: Command): Command {
     .option('--concurrency <n>', 'requests in flight at once per remote system', positiveInt('--concurrency'))
     .option('--quiet', 'print only errors and the summary line')
     .option('--verbose', 'log one line per HTTP exchange (never a secret)')
-    .option('--no-progress', 'plain log lines instead of a progress display');
+    .option('--no-progress', 'plain log lines instead of a progress display')
+    .option('--summary-format <format>', 'text (default) or json: the summary as one JSON object on the last line of stderr', choice('--summary-format', ['text', 'json'] as const))
+    .option('--json', 'the same as --summary-format json');
 }
 
 export function positiveInt(flag: string): (value: string) => number {

@@ -4,6 +4,7 @@ import { ProtocolError, RemoteError, redactUrl, snippet } from '../core/errors.j
 import type { Logger } from '../ui/logger.js';
 import type { Profile } from '../profiles/schema.js';
 import { createAuth, type AuthProvider } from './auth.js';
+import { emitHttpEvent, describeHttpEvent, type HttpEvent } from './events.js';
 import { TokenBucket, sleep } from './rate-limit.js';
 import { backoffDelay, defaultRetryPolicy, isRetryableNetworkError, isRetryableStatus, retryAfterMs, type RetryPolicy } from './retry-policy.js';
 
@@ -75,6 +76,8 @@ export class HttpClient {
   private readonly baseUrl: string;
   /** Exchanges made, for benchmarks and summaries. */
   requestCount = 0;
+  /** The end of the last wait announced, so that concurrent requests held by one window announce it once. */
+  private announcedUntil = 0;
 
   constructor(private readonly options: HttpClientOptions) {
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
@@ -108,7 +111,11 @@ export class HttpClient {
     let authRefreshed = false;
     let authHeaders: Record<string, string> = {};
     for (let attempt = 0; ; attempt += 1) {
-      if (this.bucket) await this.bucket.take();
+      if (this.bucket) {
+        const held = this.bucket.pauseLeft();
+        if (held >= 1000) this.announceWait(held, 'rate-window');
+        await this.bucket.take();
+      }
       const started = performance.now();
       let response: HttpResponse;
       try {
@@ -128,7 +135,9 @@ export class HttpClient {
         if (error instanceof RemoteError) throw error;
         this.log(label, 'ERR', started, attempt);
         if (retriable && isRetryableNetworkError(error) && attempt < this.policy.retries) {
-          await sleep(backoffDelay(this.policy, attempt + 1));
+          const wait = backoffDelay(this.policy, attempt + 1);
+          this.announce({ kind: 'retry', profile: this.options.profileName, label, attempt: attempt + 1, retries: this.policy.retries, cause: String((error as NodeJS.ErrnoException).code ?? 'a broken connection'), waitMs: wait });
+          await sleep(wait);
           if (!idempotent) {
             const recovered = await req.recover!();
             if (recovered) return recovered;
@@ -166,6 +175,8 @@ export class HttpClient {
             ? retryAfterMs(response.headers['retry-after']) ?? backoffDelay(this.policy, attempt + 1)
             : backoffDelay(this.policy, attempt + 1);
           if (response.status === 429 && this.bucket) this.bucket.pauseUntil(Date.now() + wait);
+          this.announce({ kind: 'retry', profile: this.options.profileName, label, attempt: attempt + 1, retries: this.policy.retries, cause: String(response.status), waitMs: wait });
+          if (response.status === 429 && wait >= 1000) this.announceWait(wait, 'retry-after');
           await sleep(wait);
           if (response.status !== 429 && !idempotent) {
             const recovered = await req.recover!();
@@ -193,6 +204,23 @@ export class HttpClient {
 
   close(): Promise<void> {
     return this.agent.close();
+  }
+
+  /**
+   * Says that requests of this profile are held back for `ms` (shown by the
+   * progress display, logged with --verbose). For waits outside the token
+   * bucket too, e.g. a dialect pacing itself by the server's own window.
+   */
+  announceWait(ms: number, cause: 'rate-window' | 'retry-after'): void {
+    const until = Date.now() + ms;
+    if (until <= this.announcedUntil + 1000) return;
+    this.announcedUntil = until;
+    this.announce({ kind: 'wait', profile: this.options.profileName, cause, waitMs: ms });
+  }
+
+  private announce(event: HttpEvent): void {
+    if (event.kind === 'wait') this.options.log.verbose(describeHttpEvent(event));
+    emitHttpEvent(event);
   }
 
   private async readBody(body: AsyncIterable<Buffer> & { destroy(): unknown }, label: string): Promise<string> {

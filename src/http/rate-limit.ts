@@ -32,6 +32,11 @@ export class TokenBucket {
     if (at > this.pausedUntil) this.pausedUntil = at;
   }
 
+  /** Milliseconds until a pause set by {@link pauseUntil} ends (0 when none). */
+  pauseLeft(): number {
+    return Math.max(0, this.pausedUntil - this.now());
+  }
+
   /** Removes tokens so that the next requests are spaced out, e.g. when the server says few calls are left. */
   drain(): void {
     this.refill();

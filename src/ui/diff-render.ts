@@ -4,6 +4,7 @@ import type { Customer } from '../core/customer.js';
 import type { ChangedRecord, DiffSink, DiffSummary } from '../core/diff.js';
 import { writeChunk } from '../io/streams.js';
 import { guardCell } from '../io/formula.js';
+import type { Palette } from './terminal.js';
 
 /** The three output forms of `diff` (SPEC section 1), streamed to stdout. */
 export type DiffFormat = 'text' | 'json' | 'csv';
@@ -21,6 +22,21 @@ export function diffRenderer(format: DiffFormat, output: NodeJS.WritableStream, 
   }
   if (format === 'json') return jsonRenderer(output);
   return csvRenderer(output, options.rawCsv === true);
+}
+
+/**
+ * The diff view on a terminal: the text form, coloured (`+` green, `-` red,
+ * `~` yellow, each change's old value red and new value green), printed
+ * through the live display so the counts below it stay in place.
+ */
+export function diffViewRenderer(print: (text: string) => void, paint: Palette): DiffSink {
+  return {
+    added: (r) => print(`${paint.green(`+ ${r.key} ${r.email ?? ''}`)}\n`),
+    removed: (r) => print(`${paint.red(`- ${r.key} ${r.email ?? ''}`)}\n`),
+    changed: (c) =>
+      print(`${paint.yellow(`~ ${c.key} ${c.email ?? ''}`)}\n${c.changes.map((f) => `    ${f.field}: ${paint.red(none(f.from))} -> ${paint.green(none(f.to))}\n`).join('')}`),
+    end: () => undefined,
+  };
 }
 
 function jsonRenderer(output: NodeJS.WritableStream): DiffSink {

@@ -293,7 +293,8 @@ describe('cabinetry through the CLI', () => {
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
           out += chunk;
           try {
-            resolve(JSON.parse(out).profiles['sandbox-cabinetry']);
+            // Named sandbox-<dialect>-<port>: the only profile printed.
+            resolve(Object.values(JSON.parse(out).profiles as Record<string, { baseUrl: string; auth: { name: string; value: string } }>)[0]);
           } catch {
             // not complete yet
           }

@@ -102,7 +102,8 @@ describe('profiles', () => {
   });
 
   it('a missing environment variable is exit 2 naming it', async () => {
-    const result = await runCli(['profiles', 'show', 'api', '--profiles', profiles], { env: { SHOP_TOKEN: undefined } });
+    // (profiles show shows the placeholder instead: test/e2e/profiles-show-add.test.ts)
+    const result = await runCli(['pull', '--from', 'api', '--profiles', profiles], { env: { SHOP_TOKEN: undefined } });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('environment variable SHOP_TOKEN is not set');
     noStackTrace(result.stderr);

@@ -212,17 +212,21 @@ describe('spiffy sandbox command', () => {
     const child = spawn(process.execPath, [cliPath, 'sandbox', '--dialect', 'spiffy', '--customers', '500', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
-      const profile = await new Promise<{ baseUrl: string; auth: { token: string } }>((resolve, reject) => {
+      const [name, profile] = await new Promise<[string, { baseUrl: string; auth: { token: string } }]>((resolve, reject) => {
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
           out += chunk;
           try {
-            resolve((JSON.parse(out) as { profiles: Record<string, { baseUrl: string; auth: { token: string } }> }).profiles['sandbox-spiffy']);
+            const { profiles } = JSON.parse(out) as { profiles: Record<string, { baseUrl: string; auth: { token: string } }> };
+            const [first] = Object.keys(profiles);
+            resolve([first, profiles[first]]);
           } catch {
             // not all of it yet
           }
         });
         child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
       });
+      // Named sandbox-<dialect>-<port>, so that two sandboxes' profiles can be merged.
+      expect(name).toBe(`sandbox-spiffy-${new URL(profile.baseUrl).port}`);
       const headers = { authorization: `Bearer ${profile.auth.token}` };
       const count = (await (await fetch(`${profile.baseUrl}/api/customers/count.json`, { headers })).json()) as { count: number };
       expect(count.count).toBe(500);

@@ -2,6 +2,7 @@ import type { WriteResult } from '../dialect.js';
 import { redactUrl } from '../errors.js';
 import { maskPayload } from '../mask.js';
 import { StateStore } from '../state/store.js';
+import { RunHistory } from '../state/runs-query.js';
 import type { Mapping } from '../mapping-file/index.js';
 import { openRejects, type RejectsSink } from '../../io/rejects.js';
 import { finish, openOutput } from '../../io/streams.js';
@@ -30,6 +31,11 @@ export interface RunMigrateOptions extends Omit<MigrateOptions, 'state' | 'onPro
   rawCsv?: boolean;
   reportPath?: string;
   log: Logger;
+  /**
+   * The arguments as typed (`process.argv.slice(2)`): kept with the run, so
+   * that `custsync runs` can give the exact command that resumes it.
+   */
+  commandLine?: string[];
 }
 
 /**
@@ -41,22 +47,37 @@ export interface RunMigrateOptions extends Omit<MigrateOptions, 'state' | 'onPro
 export async function runMigrate(options: RunMigrateOptions): Promise<MigrateResult & { rejectsWritten: number }> {
   const state = options.dryRun ? openExisting(options.stateDir) : new StateStore(options.stateDir);
   let rejects: RejectsSink | undefined;
+  let history: RunHistory | undefined;
   try {
     if (options.reportPath) await finish(await openOutput(options.reportPath, 'report file'));
     if (options.rejectsPath && !options.dryRun) rejects = await openRejects(options.rejectsPath, options.rejectsFormat ?? 'csv', options.rawCsv);
     const source = { ...options.source, stateId: stateIdOf(options.source) };
     const target = { ...options.target, stateId: stateIdOf(options.target) };
+    history = options.dryRun ? undefined : RunHistory.open(options.stateDir);
+    let recorded = false;
     const result = await migrate({
       ...options,
       source,
       target,
       state,
+      onProgress: (progress, event) => {
+        if (!recorded && history && progress.runId !== undefined && options.commandLine) {
+          history.recordStart(progress.runId, options.commandLine, process.cwd());
+          recorded = true;
+        }
+        options.onProgress?.(progress, event);
+      },
       onPreview: (record, payload) => options.log.summary(`would send ${record.key}: ${JSON.stringify(maskPayload(payload))}`),
       onProblem: async (problem: WriteResult) => {
         if (rejects) await rejects.add(problem);
         else options.log.warn(`${problem.status} ${problem.key}: ${problem.reason ?? ''}`);
       },
     });
+    if (history && result.run) {
+      const stopped = result.error ? (options.signal?.aborted ? 'interrupted' : 'failed') : undefined;
+      history.recordStop(result.run.id, stopped, result.error ? String((result.error as Error).message ?? result.error) : undefined);
+      await history.recordOutcomes(result.run.id, result.outcomes.read());
+    }
     const rejectsWritten = rejects?.count ?? 0;
     await rejects?.close();
     rejects = undefined;
@@ -68,6 +89,7 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
     return { ...result, rejectsWritten };
   } finally {
     await rejects?.close();
+    history?.close();
     state?.close();
   }
 }

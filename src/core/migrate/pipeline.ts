@@ -35,6 +35,8 @@ export interface MigrateEndpoint {
 }
 
 export interface MigrateProgress {
+  /** The run in the state store (not for dry runs), known from the `start` event on. */
+  runId?: number;
   /** Records the source will yield, when it said so cheaply. */
   total?: number;
   read: number;
@@ -136,6 +138,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       }
       run = state.startRun(source.stateId, target.stateId);
     }
+    progress.runId = run.id;
   }
 
   try {

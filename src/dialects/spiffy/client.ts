@@ -78,6 +78,8 @@ async function paced(client: HttpClient): Promise<void> {
   for (;;) {
     const wait = (notBefore.get(client) ?? 0) - Date.now();
     if (wait <= 0) return;
+    // Shown by the progress display as "waiting 42 s for spiffy's rate window".
+    if (wait >= 1000) client.announceWait(wait, 'rate-window');
     await sleep(wait);
   }
 }
