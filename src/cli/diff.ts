@@ -49,7 +49,7 @@ Examples:
       let differences = 0;
       await withEndpoint(flags.from, { ...resolve, flag: '--from' }, async (source) => {
         if (flags.sinceLast) {
-          const summary = await diffSinceLast({ source, stateDir: g.state, key, sink: render });
+          const summary = await diffSinceLast({ source, stateDir: g.state, key, sink: render, log: g.log });
           differences = summary.added + summary.removed + summary.changed;
           g.log.summary(`added ${summary.added} · removed ${summary.removed} · changed ${summary.changed} · unchanged ${summary.unchanged}`);
           return;

@@ -1,6 +1,7 @@
 import type { WriteResult } from '../dialect.js';
 import { redactUrl } from '../errors.js';
 import { maskPayload } from '../mask.js';
+import { takeLock, type RunLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import type { Mapping } from '../mapping-file/index.js';
 import { openRejects, type RejectsSink } from '../../io/rejects.js';
@@ -41,11 +42,14 @@ export interface RunMigrateOptions extends Omit<MigrateOptions, 'state' | 'onPro
 export async function runMigrate(options: RunMigrateOptions): Promise<MigrateResult & { rejectsWritten: number }> {
   const state = options.dryRun ? openExisting(options.stateDir) : new StateStore(options.stateDir);
   let rejects: RejectsSink | undefined;
+  let lock: RunLock | undefined;
   try {
-    if (options.reportPath) await finish(await openOutput(options.reportPath, 'report file'));
-    if (options.rejectsPath && !options.dryRun) rejects = await openRejects(options.rejectsPath, options.rejectsFormat ?? 'csv', options.rawCsv);
     const source = { ...options.source, stateId: stateIdOf(options.source) };
     const target = { ...options.target, stateId: stateIdOf(options.target) };
+    // One run of a pair at a time (SPEC section 5); a dry run writes no state, so it needs no lock.
+    if (!options.dryRun && state) lock = takeLock(state, `migrate ${source.stateId} → ${target.stateId}`, 'migrate', options.log);
+    if (options.reportPath) await finish(await openOutput(options.reportPath, 'report file'));
+    if (options.rejectsPath && !options.dryRun) rejects = await openRejects(options.rejectsPath, options.rejectsFormat ?? 'csv', options.rawCsv);
     const result = await migrate({
       ...options,
       source,
@@ -68,6 +72,7 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
     return { ...result, rejectsWritten };
   } finally {
     await rejects?.close();
+    lock?.release();
     state?.close();
   }
 }
