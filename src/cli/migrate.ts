@@ -4,7 +4,7 @@ import { runMigrate } from '../core/migrate/index.js';
 import { exitCodeFor, formatCounts } from '../core/summary.js';
 import { checkInput } from '../io/check-input.js';
 import { createProgressView } from '../ui/progress.js';
-import { fileOptions, formatOfPath, globals, withEndpoint } from './shared.js';
+import { checkFileTarget, fileOptions, formatOfPath, globals, withEndpoint } from './shared.js';
 
 /** `custsync migrate`: move a whole customer base from one system to another, resumable. */
 export function migrateCommand(): Command {
@@ -18,7 +18,8 @@ export function migrateCommand(): Command {
     .option('--rejects <file>', 'write rejected records here, with a leading reason column')
     .option('--report <file>', 'write counts, per-record outcomes and ids, dropped fields and password resets as JSON')
     .option('--raw-csv', 'CSV cells as they are (no formula guard) in files written')
-    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
+    .option('--ignore-unknown-columns', 'accept CSV columns and JSONL keys of the input that are not canonical')
+    .option('--force', 'replace a target file, rejects file or report file that exists')
     .addHelpText(
       'after',
       `
@@ -35,17 +36,20 @@ Examples:
       const g = globals(command);
       const file = fileOptions(flags);
       const mapping = flags.mapping ? loadMapping(flags.mapping) : undefined;
-      const resolve = { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file };
+      // A source line whose cells do not validate is rejected, not the end of the run (SPEC section 6).
+      const sourceFile = { ...file, rejectInvalid: true };
+      const resolve = { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file: sourceFile };
       await withEndpoint(flags.from, { ...resolve, flag: '--from', format: formatOfPath(flags.from) === 'jsonl' ? 'jsonl' : 'csv' }, async (from) => {
         // A file source is checked whole before anything is sent: a bad line is exit 2 with nothing sent.
         const format = from.dialect.id === 'jsonl' ? 'jsonl' : 'csv';
-        const input = from.dialect.kind === 'file' ? await checkInput({ path: from.ctx.profile.path ?? '-', format, file }) : undefined;
+        const input = from.dialect.kind === 'file' ? await checkInput({ path: from.ctx.profile.path ?? '-', format, file: sourceFile }) : undefined;
         try {
           // The checked copy is read (stdin was spooled to a file); the label stays as typed.
           const read = <T>(use: (source: typeof from) => Promise<T>) =>
             input ? withEndpoint(`${format}:${input.path}`, { ...resolve, flag: '--from' }, (copy) => use({ ...copy, label: from.label })) : use(from);
           await read(async (source) => {
-            await withEndpoint(flags.to, { ...resolve, flag: '--to' }, async (target) => {
+            await withEndpoint(flags.to, { ...resolve, file, flag: '--to' }, async (target) => {
+              await checkFileTarget(target);
               const view = createProgressView({ enabled: g.progress, log: g.log, source: source.label, target: target.label, dryRun: flags.dryRun === true });
               let result;
               try {
@@ -60,6 +64,7 @@ Examples:
                   rejectsFormat: formatOfPath(flags.rejects) === 'jsonl' ? 'jsonl' : 'csv',
                   rawCsv: file.rawCsv,
                   reportPath: flags.report,
+                  force: file.force,
                   log: g.log,
                   onProgress: (progress, event) => view.update(progress, event),
                 });

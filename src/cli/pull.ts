@@ -15,10 +15,15 @@ export function pullCommand(): Command {
     .option('--fields <list>', 'comma-separated fields or CSV columns to write')
     .option('--limit <n>', 'stop after N customers', positiveInt('--limit'))
     .option('--raw-csv', 'write cells as they are (no leading \' before spreadsheet formulas)')
-    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
+    .option('--ignore-unknown-columns', 'accept CSV columns and JSONL keys of the input that are not canonical')
+    .option('--force', 'replace the -o file if it exists')
     .addHelpText(
       'after',
       `
+-o FILE is written under a temporary name beside FILE and renamed when the
+pull is complete: a pull that fails leaves no FILE. An existing FILE is
+replaced only with --force.
+
 Examples:
   custsync pull --from spiffy > customers.csv
   custsync pull --from sandbox:resultset --format jsonl -o customers.jsonl
@@ -31,7 +36,7 @@ Examples:
       const query = { since: parseSince(flags.since), where: parseWhere(flags.where), limit: flags.limit };
       const file = fileOptions(flags);
       await withEndpoint(flags.from, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file, flag: '--from' }, async (source) => {
-        const sink = await openSink({ path: flags.output, format, fields: flags.fields, rawCsv: file.rawCsv });
+        const sink = await openSink({ path: flags.output, format, fields: flags.fields, rawCsv: file.rawCsv, force: file.force });
         g.log.info(`pull: reading from ${source.label} (${source.dialect.id})`);
         const count = await pullRecords(source, query, sink);
         g.log.summary(`read ${count}`);

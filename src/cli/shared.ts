@@ -4,6 +4,7 @@ import { UserError } from '../core/errors.js';
 import { parseCondition, parseInstant, type Condition } from '../core/query.js';
 import { resolveEndpoint, type Endpoint, type ResolveOptions } from '../dialects/endpoint.js';
 import { createLogger, type Logger } from '../ui/logger.js';
+import { checkOutputPath } from '../io/atomic-file.js';
 
 /** What every command reads from the global options (SPEC section 1). */
 export interface GlobalOptions {
@@ -89,8 +90,22 @@ export function parseSince(text: string | undefined): Date | undefined {
   return text === undefined ? undefined : parseInstant(text, '--since');
 }
 
-export function fileOptions(flags: { rawCsv?: boolean; ignoreUnknownColumns?: boolean }): FileOptions {
-  return { rawCsv: flags.rawCsv === true, ignoreUnknownColumns: flags.ignoreUnknownColumns === true };
+export function fileOptions(flags: { rawCsv?: boolean; ignoreUnknownColumns?: boolean; force?: boolean }): FileOptions {
+  return { rawCsv: flags.rawCsv === true, ignoreUnknownColumns: flags.ignoreUnknownColumns === true, force: flags.force === true };
+}
+
+/**
+ * A file target that exists is refused (exit 2) before anything is read or
+ * sent, unless `--force` replaces it or an explicit `--mode` updates it by key.
+ */
+export async function checkFileTarget(target: Endpoint): Promise<void> {
+  const path = target.ctx.profile.path;
+  if (target.dialect.kind !== 'file' || !path || path === '-' || target.ctx.file.mergeExisting) return;
+  await checkOutputPath(path, {
+    what: 'target file',
+    force: target.ctx.file.force,
+    existsHint: `pass --force to replace it${target.ctx.file.mergeExisting === false ? ', or --mode upsert|create|update to update it by key' : ''}`,
+  });
 }
 
 /** The file form implied by a path's extension, for `-o out.jsonl` and `--input in.jsonl`. */

@@ -99,8 +99,18 @@ export interface DialectContext {
 export interface FileOptions {
   /** Write CSV cells as they are, without the formula guard. */
   rawCsv: boolean;
-  /** Accept CSV columns that are not canonical. */
+  /** Accept CSV columns and JSONL keys that are not canonical. */
   ignoreUnknownColumns: boolean;
+  /**
+   * Reading: a line whose cells do not validate becomes a record marked
+   * invalid (`core/invalid-input.ts`), which `push` and `migrate` reject, instead
+   * of ending the read with exit 2. Set for inputs about to be sent.
+   */
+  rejectInvalid?: boolean;
+  /** Writing: replace a file that exists (`--force`). */
+  force?: boolean;
+  /** Writing: update a file that exists by key, as the write mode says (`push` given `--mode`), instead of refusing it. */
+  mergeExisting?: boolean;
   /** For `-`: the stream to read or write instead of a file. */
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emailKey, type Customer } from './customer.js';
+import { invalidInput } from './invalid-input.js';
 
 /**
  * Finds the records of an input that repeat an earlier record's key or email
@@ -11,11 +12,12 @@ import { emailKey, type Customer } from './customer.js';
  * live in a temporary SQLite file, so memory stays flat; only the
  * duplicates themselves (few, in practice) are kept, by their position.
  */
-export async function findDuplicates(records: AsyncIterable<Customer>): Promise<{ count: number; duplicates: Map<number, string> }> {
+export async function findDuplicates(records: AsyncIterable<Customer>): Promise<{ count: number; invalid: number; duplicates: Map<number, string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'custsync-dupes-'));
   const db = new Database(join(dir, 'seen.db'));
   const duplicates = new Map<number, string>();
   let count = 0;
+  let invalid = 0;
   try {
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
@@ -26,6 +28,11 @@ export async function findDuplicates(records: AsyncIterable<Customer>): Promise<
     for await (const record of records) {
       const position = count;
       count += 1;
+      // A line that is rejected for its cells is never sent: it cannot overwrite anything.
+      if (invalidInput(record)) {
+        invalid += 1;
+        continue;
+      }
       if (insert.run('key', record.key, record.key).changes === 0) {
         duplicates.set(position, `key ${record.key} appears more than once in the input`);
         continue;
@@ -36,7 +43,7 @@ export async function findDuplicates(records: AsyncIterable<Customer>): Promise<
       }
     }
     db.exec('COMMIT');
-    return { count, duplicates };
+    return { count, invalid, duplicates };
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import type { Customer } from './customer.js';
+import { invalidInput } from './invalid-input.js';
 import type { Dialect, DialectContext, WriteMode, WriteResult } from './dialect.js';
 import { countResult, emptyCounts, settleCounts, type RunCounts } from './summary.js';
 
@@ -30,7 +31,8 @@ export async function pushRecords(options: PushOptions): Promise<PushOutcome> {
     for await (const record of options.records) {
       const position = counts.read;
       counts.read += 1;
-      const reason = options.refuse?.(record, position);
+      // A line of the input whose cells do not validate is rejected here, never sent (SPEC section 6).
+      const reason = invalidInput(record)?.reason ?? options.refuse?.(record, position);
       if (reason !== undefined) {
         const result: WriteResult = { status: 'rejected', key: record.key, reason, record };
         countResult(counts, 'rejected');
@@ -74,7 +76,8 @@ export async function planRecords(options: PlanOptions): Promise<RunCounts> {
   let previewed = 0;
   for await (const record of options.records) {
     counts.read += 1;
-    const decided = await options.classify?.(record, counts.read - 1);
+    const invalid = invalidInput(record);
+    const decided = invalid ? { status: 'rejected' as const, reason: invalid.reason } : await options.classify?.(record, counts.read - 1);
     if (decided) {
       countResult(counts, decided.status);
       await options.onResult?.({ ...decided, key: record.key, record }, counts);

@@ -10,8 +10,10 @@ import { openInput } from './streams.js';
 import { findDuplicates } from '../core/duplicates.js';
 
 /**
- * Reads a whole input file once before anything is sent, so that a malformed
- * line ends the run with exit 2 and nothing sent, and records repeating an
+ * Reads a whole input file once before anything is sent, so that a file that
+ * is not CSV/JSONL at all ends the run with exit 2 and nothing sent (a line
+ * whose cells do not validate is left to be rejected, with
+ * `file.rejectInvalid`), and records repeating an
  * earlier key or email are known before the first is sent. Stdin is first
  * spooled to a temporary file, which is what lets it be read twice. Memory
  * stays flat: records are counted, not kept.
@@ -22,6 +24,8 @@ export interface CheckedInput {
   /** For messages: the path, or "stdin". */
   label: string;
   count: number;
+  /** Lines whose cells do not validate (rejected when sent). */
+  invalid: number;
   /** Position (0-based) → why that record repeats an earlier one. */
   duplicates: Map<number, string>;
   cleanup(): Promise<void>;
@@ -39,9 +43,10 @@ export async function checkInput(options: { path: string; format: 'csv' | 'jsonl
   }
   try {
     const input = await openInput(path, 'input file');
-    const records = options.format === 'jsonl' ? readJsonl(input, label) : readCsv(input, { name: label, ignoreUnknownColumns: options.file.ignoreUnknownColumns });
-    const { count, duplicates } = await findDuplicates(records);
-    return { path, label, count, duplicates, cleanup };
+    const { ignoreUnknownColumns, rejectInvalid } = options.file;
+    const records = options.format === 'jsonl' ? readJsonl(input, label, { ignoreUnknownColumns, rejectInvalid }) : readCsv(input, { name: label, ignoreUnknownColumns, rejectInvalid });
+    const { count, invalid, duplicates } = await findDuplicates(records);
+    return { path, label, count, invalid, duplicates, cleanup };
   } catch (error) {
     await cleanup();
     throw error;

@@ -28,8 +28,11 @@ describe('custsync migrate (files)', () => {
     expect(result.stderr).toMatch(/need to set a password/);
     expect(readFileSync(out, 'utf8').trim().split('\n')[0]).toMatch(/^key,email,/);
     expect(existsSync(join(dir, 'state', 'state.db'))).toBe(true);
-    // A file target is written whole every run, so a re-run writes every record again.
-    const again = await cli(['migrate', '--from', `jsonl:${input}`, '--to', `csv:${out}`]);
+    // A file target is written whole every run: replacing the one there needs --force.
+    const refused = await cli(['migrate', '--from', `jsonl:${input}`, '--to', `csv:${out}`]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`target file ${out} exists`);
+    const again = await cli(['migrate', '--from', `jsonl:${input}`, '--to', `csv:${out}`, '--force']);
     expect(again.stderr).toMatch('read 40 · created 40');
   });
 

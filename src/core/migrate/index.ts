@@ -5,7 +5,7 @@ import { takeLock, type RunLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import type { Mapping } from '../mapping-file/index.js';
 import { openRejects, type RejectsSink } from '../../io/rejects.js';
-import { finish, openOutput } from '../../io/streams.js';
+import { checkOutputPath } from '../../io/atomic-file.js';
 import type { Logger } from '../../ui/logger.js';
 import { migrate, type MigrateEndpoint, type MigrateOptions, type MigrateResult } from './pipeline.js';
 import { writeReport } from './report.js';
@@ -30,6 +30,8 @@ export interface RunMigrateOptions extends Omit<MigrateOptions, 'state' | 'onPro
   rejectsFormat?: 'csv' | 'jsonl';
   rawCsv?: boolean;
   reportPath?: string;
+  /** Replace a rejects or report file that exists (`--force`). */
+  force?: boolean;
   log: Logger;
 }
 
@@ -48,8 +50,9 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
     const target = { ...options.target, stateId: stateIdOf(options.target) };
     // One run of a pair at a time (SPEC section 5); a dry run writes no state, so it needs no lock.
     if (!options.dryRun && state) lock = takeLock(state, `migrate ${source.stateId} → ${target.stateId}`, 'migrate', options.log);
-    if (options.reportPath) await finish(await openOutput(options.reportPath, 'report file'));
-    if (options.rejectsPath && !options.dryRun) rejects = await openRejects(options.rejectsPath, options.rejectsFormat ?? 'csv', options.rawCsv);
+    // Files that could not be written are exit 2 before anything is read or sent.
+    if (options.reportPath) await checkOutputPath(options.reportPath, { what: 'report file', force: options.force });
+    if (options.rejectsPath && !options.dryRun) rejects = await openRejects(options.rejectsPath, options.rejectsFormat ?? 'csv', options.rawCsv, options.force);
     const result = await migrate({
       ...options,
       source,
@@ -65,7 +68,7 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
     await rejects?.close();
     rejects = undefined;
     try {
-      if (options.reportPath) await writeReport(options.reportPath, result);
+      if (options.reportPath) await writeReport(options.reportPath, result, options.force);
     } finally {
       await result.outcomes.dispose();
     }

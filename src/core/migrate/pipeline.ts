@@ -1,6 +1,7 @@
 import { emailKey, type Customer } from '../customer.js';
 import { BugError } from '../errors.js';
 import type { Dialect, DialectContext, WriteResult, WriteStatus } from '../dialect.js';
+import { invalidInput } from '../invalid-input.js';
 import type { Mapping } from '../mapping-file/index.js';
 import { MappingError } from '../mapping-file/index.js';
 import { planRecords } from '../push.js';
@@ -152,6 +153,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       progress.read = counts.read;
       let record: Customer;
       try {
+        // A line of an input file whose cells do not validate is rejected as a mapping failure is.
+        const invalid = invalidInput(original);
+        if (invalid) throw new MappingError(invalid.reason);
         record = options.mapping ? options.mapping(original) : original;
       } catch (error) {
         if (!(error instanceof MappingError)) throw error;
