@@ -88,9 +88,10 @@ async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, opt
     if (sending.length > 0) {
       const answer = await bulkUpsert(ctx, sending.map((s) => s.payload));
       if (answer.failure) {
-        // The whole batch was refused (a 4xx): nothing of it landed.
+        // The whole batch was refused (a 4xx): nothing of it landed. A 5xx that was not retried: unknown.
         const reason = describeFailure(answer.failure);
-        for (const { index } of sending) reject(index, reason);
+        const status = answer.failure.status >= 500 ? 'failed' : 'rejected';
+        for (const { index } of sending) results[index] = { status, key: batch[index].key, reason, record: batch[index] };
       } else {
         const items = answer.items!;
         if (items.length !== sending.length) {
@@ -112,7 +113,9 @@ async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, opt
       const refused = answer.failure ? describeFailure(answer.failure) : answer.items?.find((item) => !item.success);
       if (refused !== undefined) {
         const reason = typeof refused === 'string' ? refused : `${addresses[answer.items!.indexOf(refused)]?.code}: ${propellerErrorMessage(refused.error)}`;
-        results[index] = { status: 'failed', key: record.key, id, record, reason: `customer ${status} as id ${id}, but its addresses were refused: ${reason}` };
+        // Refused for what the record holds (SPEC section 6: rejected); a 5xx that was not retried: failed.
+        const outcome = answer.failure && answer.failure.status >= 500 ? 'failed' : 'rejected';
+        results[index] = { status: outcome, key: record.key, id, record, reason: `customer ${status} as id ${id}, but its addresses were refused: ${reason}` };
       }
     });
     yield* results;

@@ -26,9 +26,9 @@ async function writeOne(api: SpiffyApi, ctx: DialectContext, record: Customer, m
     if (mode === 'create') return { ...base, id, status: 'rejected', reason: `exists on the target as customer ${id} (--mode create)` };
     if (payloadUnchanged(payload, existing, ctx.profileName)) return { ...base, id, status: 'unchanged' };
     const answer = await api.update(existing.id, payload);
-    return answer.ok ? { ...base, id, status: 'updated' } : { ...base, id, status: 'rejected', reason: answer.reason };
+    return answer.ok ? { ...base, id, status: 'updated' } : { ...base, id, status: answer.failed ? 'failed' : 'rejected', reason: answer.reason };
   }
   if (mode === 'update') return { ...base, status: 'rejected', reason: `not found on the target${record.email ? ` by email ${record.email}` : ' (no email to look it up by)'} (--mode update)` };
   const answer = await api.create(payload);
-  return answer.ok ? { ...base, id: String(answer.customer.id), status: 'created' } : { ...base, status: 'rejected', reason: answer.reason };
+  return answer.ok ? { ...base, id: String(answer.customer.id), status: 'created' } : { ...base, status: answer.failed ? 'failed' : 'rejected', reason: answer.reason };
 }
