@@ -46,6 +46,15 @@ export interface Dialect {
   find?(ctx: DialectContext, record: Customer): Promise<string | undefined>;
 
   /**
+   * Why the target would refuse this record, known without asking it: a
+   * mandatory field missing, a value the API does not take (a malformed
+   * email). Pure, no request. `write` must reject such a record with this
+   * reason without sending it; dry runs call it for every record, so they
+   * reject what the real run would (SPEC section 1, exit codes).
+   */
+  check?(record: Customer, ctx: Pick<DialectContext, 'profileName' | 'profile'>): string | undefined;
+
+  /**
    * Why writing this record (which `find` did not find) would be refused,
    * checked read-only, e.g. its email already belongs to another customer.
    * Dry runs report such a record `rejected` with this reason. `write` must

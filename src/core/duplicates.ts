@@ -49,3 +49,36 @@ export async function findDuplicates(records: AsyncIterable<Customer>): Promise<
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Emails claimed by source records in a run that writes no state (a dry run
+ * of `migrate`), so it refuses the records the real run refuses (the real run
+ * claims them in the state database, `StateStore.claimEmail`). A temporary
+ * SQLite file, so memory stays flat.
+ */
+export class EmailClaims {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'custsync-emails-'));
+  private readonly db = new Database(join(this.dir, 'emails.db'));
+  private readonly insert;
+  private readonly owner;
+
+  constructor() {
+    this.db.pragma('journal_mode = OFF');
+    this.db.pragma('synchronous = OFF');
+    this.db.exec('CREATE TABLE emails (email TEXT PRIMARY KEY, key TEXT NOT NULL)');
+    this.insert = this.db.prepare('INSERT OR IGNORE INTO emails (email, key) VALUES (?, ?)');
+    this.owner = this.db.prepare<[string], { key: string }>('SELECT key FROM emails WHERE email = ?');
+  }
+
+  /** Claims the email (matching form) for a key; returns the key that claimed it first when that is another. */
+  claim(email: string, key: string): string | undefined {
+    if (this.insert.run(email, key).changes > 0) return undefined;
+    const first = this.owner.get(email)?.key;
+    return first === key ? undefined : first;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

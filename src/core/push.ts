@@ -56,8 +56,11 @@ export async function pushRecords(options: PushOptions): Promise<PushOutcome> {
 }
 
 /**
- * A dry run: every record is mapped and looked up on the target (read-only)
- * and counted as it would be, and nothing is sent.
+ * A dry run: every record goes through every check the real run makes that
+ * sends nothing (its cells, the input's duplicates, the target's local
+ * `check`, a lookup on the target, the read-only `refusal`), and is counted
+ * as the real run would count it; nothing is sent. So it rejects what the
+ * real run would, and exits as it would.
  */
 export interface PlanOptions extends Omit<PushOptions, 'onProblem'> {
   onPreview?: (record: Customer, payload: unknown) => void;
@@ -81,6 +84,12 @@ export async function planRecords(options: PlanOptions): Promise<RunCounts> {
     if (decided) {
       countResult(counts, decided.status);
       await options.onResult?.({ ...decided, key: record.key, record }, counts);
+      continue;
+    }
+    const problem = dialect.check?.(record, ctx);
+    if (problem !== undefined) {
+      countResult(counts, 'rejected');
+      await options.onResult?.({ status: 'rejected', key: record.key, reason: problem, record }, counts);
       continue;
     }
     if (previewed < options.previews) {

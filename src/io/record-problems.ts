@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCustomer, type Customer, type CustomerDraft } from '../core/customer.js';
+import { isEmailAddress } from '../core/email.js';
 
 /**
  * Checking one record of an input file field by field, so that a line with
@@ -14,12 +15,9 @@ export interface FieldProblem {
   message: string;
 }
 
-/** What a target would take for an email: one `@`, no spaces, a dot in the domain. */
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 /** Why this email cannot be sent, or undefined. Only records about to be sent are held to it (`push`, `migrate`). */
 export function emailProblem(email: string | undefined): FieldProblem | undefined {
-  if (email === undefined || email.trim() === '' || emailPattern.test(email.trim())) return undefined;
+  if (email === undefined || email.trim() === '' || isEmailAddress(email)) return undefined;
   return { field: 'email', message: `"${email}" is not an email address` };
 }
 

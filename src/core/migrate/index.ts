@@ -61,7 +61,7 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
       onPreview: (record, payload) => options.log.summary(`would send ${record.key}: ${JSON.stringify(maskPayload(payload))}`),
       onProblem: async (problem: WriteResult) => {
         if (rejects) await rejects.add(problem);
-        else options.log.warn(`${problem.status} ${problem.key}: ${problem.reason ?? ''}`);
+        else options.log.warn(`${options.dryRun ? 'would reject' : problem.status} ${problem.key}: ${problem.reason ?? ''}`);
       },
     });
     const rejectsWritten = rejects?.count ?? 0;

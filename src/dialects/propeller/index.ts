@@ -1,6 +1,7 @@
 import { inBatches, mapConcurrent } from '../../core/concurrent.js';
 import type { Customer } from '../../core/customer.js';
 import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../core/dialect.js';
+import { emailRefusal } from '../../core/email.js';
 import { ProtocolError } from '../../core/errors.js';
 import { matches, type ReadQuery } from '../../core/query.js';
 import {
@@ -43,6 +44,22 @@ async function* read(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Cust
   }
 }
 
+/** What the API would refuse, known without asking (its schema checks): rejected before sending, and by dry runs. */
+function checkRecord(record: Customer, source: string): string | undefined {
+  let payload: WireCustomerInput;
+  try {
+    payload = toWireCustomer(record, source);
+  } catch (error) {
+    if (error instanceof MappingError) return error.message;
+    throw error;
+  }
+  const email = emailRefusal(payload.email);
+  if (email !== undefined) return email;
+  if (payload.ssn !== undefined && !/^\d+$/.test(String(payload.ssn))) return `custom.ssn must be a whole number, not "${String(payload.ssn)}"`;
+  if (payload.primaryLanguage !== undefined && !/^[a-z]{2}$/i.test(payload.primaryLanguage)) return `custom.primaryLanguage must be an ISO 639-1 code, not "${payload.primaryLanguage}"`;
+  return undefined;
+}
+
 interface Landed {
   index: number;
   id: string;
@@ -61,12 +78,9 @@ async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, opt
     };
     let sending: Array<{ index: number; payload: WireCustomerInput }> = [];
     batch.forEach((record, index) => {
-      try {
-        sending.push({ index, payload: toWireCustomer(record, source) });
-      } catch (error) {
-        if (!(error instanceof MappingError)) throw error;
-        reject(index, error.message);
-      }
+      const problem = checkRecord(record, source);
+      if (problem !== undefined) reject(index, problem);
+      else sending.push({ index, payload: toWireCustomer(record, source) });
     });
     if (sending.length > 0) {
       const existing = await existingIds(ctx, sending.map((s) => batch[s.index].key), source);
@@ -150,6 +164,7 @@ export const propellerDialect: Dialect = {
   read,
   write,
   find,
+  check: (record, ctx) => checkRecord(record, ctx.profile.source ?? ''),
   refusal,
   count,
   project: (record, ctx) => project(record, ctx.profile.source ?? '', ctx.profileName),
