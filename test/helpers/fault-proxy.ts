@@ -21,6 +21,7 @@ export interface SeenRequest {
   method: string;
   url: string;
   body: string;
+  headers: IncomingMessage['headers'];
 }
 
 export interface FaultProxy {
@@ -34,7 +35,7 @@ export async function startFaultProxy(upstream: string, decide: (req: SeenReques
   const server: Server = createServer(async (incoming: IncomingMessage, outgoing: ServerResponse) => {
     let body = '';
     for await (const chunk of incoming) body += chunk;
-    const req = { method: incoming.method ?? 'GET', url: incoming.url ?? '/', body };
+    const req = { method: incoming.method ?? 'GET', url: incoming.url ?? '/', body, headers: incoming.headers };
     seen.push(req);
     const fault = decide(req, seen.length);
     if (fault.kind === 'hang') return;
