@@ -13,7 +13,7 @@ export function migrateCommand(): Command {
     .requiredOption('--from <src>', 'profile name, csv:PATH, jsonl:PATH, - (stdin) or sandbox:ID')
     .requiredOption('--to <dst>', 'profile name, csv:PATH, jsonl:PATH, - (stdout) or sandbox:ID')
     .option('--mapping <file>', 'JSON file of rules that adjust records between source and target (docs/mapping.md)')
-    .option('--dry-run', 'read, map and match against the target, print the first payloads and the counts, send nothing (exit 1 if records would be rejected)')
+    .option('--dry-run', 'read, map and make every check the run makes without sending, print the first payloads and the counts, send nothing; exits as the run would')
     .option('--resume', 'continue the last unfinished run of the same source and target')
     .option('--rejects <file>', 'write rejected records here, with a leading reason column')
     .option('--report <file>', 'write counts, per-record outcomes and ids, dropped fields and password resets as JSON')
@@ -25,6 +25,11 @@ export function migrateCommand(): Command {
       `
 Progress is kept in --state DIR (default ./.custsync): a re-run sends only what
 changed since, and --resume after a crash or a failure sends nothing twice.
+One run of a source and target at a time: a second exits 2 naming the first
+(pid, host, start time); a killed run's lock is taken over with a warning.
+A source line whose cells do not validate is rejected; the rest is migrated.
+Files written (a csv:/jsonl: target, --rejects, --report) get their name only
+when complete; one that exists is replaced only with --force.
 
 Examples:
   custsync migrate --from sandbox:resultset --to sandbox:propeller

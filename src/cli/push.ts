@@ -15,7 +15,7 @@ export function pushCommand(): Command {
     .option('--input <file>', 'CSV or JSONL file to read, - for stdin', '-')
     .option('--format <format>', 'input format: csv (default) or jsonl', choice('--format', ['csv', 'jsonl'] as const))
     .option('--mode <mode>', 'upsert (default): create or update; create: new only; update: existing only', choice('--mode', ['upsert', 'create', 'update'] as const), 'upsert')
-    .option('--dry-run', 'read, map and match against the target, print what would be sent, send nothing (exit 1 if records would be rejected)')
+    .option('--dry-run', 'make every check the push makes without sending (cells, duplicates, what the target would refuse, a lookup of each record), print what would be sent, send nothing; exits as the push would')
     .option('--rejects <file>', 'write rejected records here, with a leading reason column, to fix and push again')
     .option('--raw-csv', 'CSV cells as they are (no formula guard) in files written')
     .option('--ignore-unknown-columns', 'accept CSV columns and JSONL keys that are not canonical')
