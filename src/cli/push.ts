@@ -47,6 +47,7 @@ Examples:
       const inputFile = { ...file, rejectInvalid: true };
       // The whole input is checked before anything is sent: a file that is not CSV/JSONL is exit 2 with nothing sent.
       const input = await checkInput({ path: flags.input, format, file: inputFile });
+      if (input.invalid > 0) g.log.info(`push: ${input.invalid} ${input.invalid === 1 ? 'line' : 'lines'} of ${input.label} with cells that do not validate will be rejected; the rest is sent`);
       // A file target that exists: updated by key when --mode was given, else replaced only with --force.
       const targetFile = { ...file, mergeExisting: command.getOptionValueSource('mode') === 'cli' };
       try {
