@@ -1,4 +1,4 @@
-import { AddressSchema, type Address, type AddressDraft, type AddressKind, type Customer, type CustomerDraft } from '../core/customer.js';
+import { AddressSchema, type Address, type AddressDraft, type AddressKind, type Customer } from '../core/customer.js';
 import { UserError } from '../core/errors.js';
 import { z } from 'zod';
 import { checkDraft, emailProblem } from './record-problems.js';

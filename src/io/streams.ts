@@ -28,6 +28,7 @@ export async function openInput(path: string, what = 'input file'): Promise<Node
   return stream.pipe(wrapped);
 }
 
+/** A plain write stream. Files a user names are written through `openOutputFile` (`./atomic-file.ts`) instead, so they never look finished before they are. */
 export async function openOutput(path: string, what = 'output file'): Promise<NodeJS.WritableStream & { close?: () => void }> {
   const stream = createWriteStream(path);
   try {
