@@ -95,7 +95,7 @@ Examples:
         await withEndpoint(flags.from, { ...resolve, flag: '--from' }, async (source) => {
           const reading = progress.meter(`read ${source.label}`, await totalOf(live, source, { where: [] }));
           if (flags.sinceLast) {
-            report(await diffSinceLast({ source: countedEndpoint(source, reading), stateDir: g.state, key, sink: render }));
+            report(await diffSinceLast({ source: countedEndpoint(source, reading), stateDir: g.state, key, sink: render, log: g.log }));
             return;
           }
           await withEndpoint(flags.to, { ...resolve, flag: '--to' }, async (target) => {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { FileOptions } from '../core/dialect.js';
 import { loadMapping } from '../core/mapping-file/index.js';
 import { runMigrate, stateIdOf, type MigrateProgress } from '../core/migrate/index.js';
 import { resumeCommand } from '../core/state/runs-query.js';
@@ -9,7 +10,7 @@ import { showLostFields } from '../ui/notes.js';
 import { Progress } from '../ui/progress.js';
 import { formatDuration } from '../ui/rate.js';
 import { printSummary } from '../ui/summary.js';
-import { delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, withEndpoint } from './shared.js';
+import { checkFileTarget, delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, withEndpoint } from './shared.js';
 import { readThrough, settleInput } from './input-file.js';
 import { checkMaxBytesTarget } from './output.js';
 
@@ -20,12 +21,13 @@ export function migrateCommand(): Command {
     .requiredOption('--from <src>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH (woocommerce-csv:, matrixify-csv:), - (stdin) or sandbox:ID')
     .requiredOption('--to <dst>', 'profile name, csv:PATH, jsonl:PATH, shopify-csv:PATH (woocommerce-csv:, matrixify-csv:), - (stdout) or sandbox:ID')
     .option('--mapping <file>', 'JSON file of rules that adjust records between source and target (docs/mapping.md)')
-    .option('--dry-run', 'read, map and match against the target, print the first payloads and the counts, send nothing (exit 1 if records would be rejected)')
+    .option('--dry-run', 'read, map and make every check the run makes without sending, print the first payloads and the counts, send nothing; exits as the run would')
     .option('--resume', 'continue the last unfinished run of the same source and target')
     .option('--rejects <file>', 'write rejected records here, with a leading reason column')
     .option('--report <file>', 'write counts, per-record outcomes and ids, dropped fields and password resets as JSON')
     .option('--raw-csv', 'CSV cells as they are (no formula guard) in files written')
-    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
+    .option('--ignore-unknown-columns', 'accept CSV columns and JSONL keys of the input that are not canonical')
+    .option('--force', 'replace a target file, rejects file or report file that exists')
     .addOption(delimiterOption())
     .addOption(encodingOption())
     .addOption(maxBytesOption())
@@ -34,6 +36,11 @@ export function migrateCommand(): Command {
       `
 Progress is kept in --state DIR (default ./.custsync): a re-run sends only what
 changed since, and --resume after a crash or a failure sends nothing twice.
+One run of a source and target at a time: a second exits 2 naming the first
+(pid, host, start time); a killed run's lock is taken over with a warning.
+A source line whose cells do not validate is rejected; the rest is migrated.
+Files written (a csv:/jsonl: target, --rejects, --report) get their name only
+when complete; one that exists is replaced only with --force.
 
 Ctrl-C stops a run cleanly: what the target confirmed is kept, and the
 command that resumes it is printed. "custsync runs" lists the runs.
@@ -48,31 +55,34 @@ Examples:
       const g = globals(command);
       const file = fileOptions(flags);
       const mapping = flags.mapping ? loadMapping(flags.mapping) : undefined;
-      const resolve = { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file };
+      // A source line whose cells do not validate is rejected, not the end of the run (SPEC section 6).
+      const sourceFile = { ...file, rejectInvalid: true };
+      const resolve = { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file: sourceFile };
       await withEndpoint(flags.from, { ...resolve, flag: '--from', format: formatOfPath(flags.from) === 'jsonl' ? 'jsonl' : 'csv' }, async (from) => {
         // A file source is checked whole before anything is sent: a bad line is exit 2 with nothing sent.
         const format = from.dialect.id === 'jsonl' ? 'jsonl' : 'csv';
         // Its delimiter and encoding are settled (and said) on the first read, so the second finds nothing to say.
-        let sourceFile = file;
+        let settledFile: FileOptions = sourceFile;
         const input =
           from.dialect.kind === 'file'
             ? await checkInput({
                 path: from.ctx.profile.path ?? '-',
                 format,
-                file,
+                file: sourceFile,
                 read: async function* (path, label) {
-                  sourceFile = (await settleInput(path, label, { dialectId: from.dialect.id, file, log: g.log, command: 'migrate' })).file;
-                  yield* readThrough(from.dialect, path, sourceFile, g.log, '--from');
+                  settledFile = (await settleInput(path, label, { dialectId: from.dialect.id, file: sourceFile, log: g.log, command: 'migrate' })).file;
+                  yield* readThrough(from.dialect, path, settledFile, g.log, '--from');
                 },
               })
             : undefined;
         try {
           // The checked copy is read (stdin was spooled to a file); the label stays as typed.
           const read = <T>(use: (source: typeof from) => Promise<T>) =>
-            input ? withEndpoint(`${from.dialect.id}:${input.path}`, { ...resolve, file: sourceFile, flag: '--from' }, (copy) => use({ ...copy, label: from.label })) : use(from);
+            input ? withEndpoint(`${from.dialect.id}:${input.path}`, { ...resolve, file: settledFile, flag: '--from' }, (copy) => use({ ...copy, label: from.label })) : use(from);
           await read(async (source) => {
-            await withEndpoint(flags.to, { ...resolve, flag: '--to' }, async (target) => {
+            await withEndpoint(flags.to, { ...resolve, file, flag: '--to' }, async (target) => {
               checkMaxBytesTarget(file.maxBytes, target);
+              await checkFileTarget(target);
               const dryRun = flags.dryRun === true;
               const commandLine = process.argv.slice(2);
               // Records on a terminal's stdout (--to -) and a live area on the same terminal would tear each other.
@@ -116,6 +126,7 @@ Examples:
                   rejectsFormat: formatOfPath(flags.rejects) === 'jsonl' ? 'jsonl' : 'csv',
                   rawCsv: file.rawCsv,
                   reportPath: flags.report,
+                  force: file.force,
                   log: g.log,
                   signal: stopper.signal,
                   commandLine,

@@ -18,6 +18,8 @@ export interface OutputOptions {
   fields?: string;
   rawCsv: boolean;
   maxBytes?: number;
+  /** Replace a file that exists (`--force`). */
+  force?: boolean;
   log: Logger;
 }
 
@@ -31,10 +33,10 @@ export async function openOutput(options: OutputOptions): Promise<RecordSink> {
   if (options.maxBytes !== undefined && (!form || options.path === undefined)) {
     throw new UserError('--max-bytes splits a file of a platform\'s form', `use it with --format ${form ? options.format : 'shopify'} and -o FILE`);
   }
-  if (!form) return openSink({ path: options.path, format: options.format as 'csv' | 'jsonl' | 'json', fields: options.fields, rawCsv: options.rawCsv });
+  if (!form) return openSink({ path: options.path, format: options.format as 'csv' | 'jsonl' | 'json', fields: options.fields, rawCsv: options.rawCsv, force: options.force });
   if (options.fields !== undefined) throw new UserError(`--fields does not apply to --format ${options.format}: the ${form.form.label} has fixed columns`);
-  const output = await FormOutput.open(form.form, { path: options.path, raw: options.rawCsv, maxBytes: options.maxBytes, log: options.log, noteLost: true });
-  return { write: (record) => output.write(record), end: async () => void (await output.end()) };
+  const output = await FormOutput.open(form.form, { path: options.path, raw: options.rawCsv, maxBytes: options.maxBytes, force: options.force, log: options.log, noteLost: true });
+  return { write: (record) => output.write(record), end: async () => void (await output.end()), abort: () => output.abort() };
 }
 
 /** `--max-bytes` with `push`/`migrate`: only a platform's form written to a file can be split. */

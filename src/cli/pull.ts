@@ -19,13 +19,18 @@ export function pullCommand(): Command {
     .option('--fields <list>', 'comma-separated fields or CSV columns to write')
     .option('--limit <n>', 'stop after N customers', positiveInt('--limit'))
     .option('--raw-csv', 'write cells as they are (no leading \' before spreadsheet formulas)')
-    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
+    .option('--ignore-unknown-columns', 'accept CSV columns and JSONL keys of the input that are not canonical')
+    .option('--force', 'replace the -o file if it exists')
     .addOption(delimiterOption())
     .addOption(encodingOption())
     .addOption(maxBytesOption())
     .addHelpText(
       'after',
       `
+-o FILE is written under a temporary name beside FILE and renamed when the
+pull is complete: a pull that fails leaves no FILE. An existing FILE is
+replaced only with --force.
+
 With a profile instead of sandbox:ID: custsync pull --from spiffy > customers.csv
 
 Examples:
@@ -41,7 +46,7 @@ Examples:
       const query = { since: parseSince(flags.since), where: parseWhere(flags.where), limit: flags.limit };
       const file = fileOptions(flags);
       await withEndpoint(flags.from, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file, flag: '--from' }, async (source) => {
-        const sink = await openOutput({ path: flags.output, format, fields: flags.fields, rawCsv: file.rawCsv, maxBytes: flags.maxBytes, log: g.log });
+        const sink = await openOutput({ path: flags.output, format, fields: flags.fields, rawCsv: file.rawCsv, maxBytes: flags.maxBytes, force: file.force, log: g.log });
         const progress = await Progress.start({
           // Records on a terminal's stdout and a live area on the same terminal would tear each other.
           enabled: g.progress && (flags.output !== undefined || !process.stdout.isTTY),
@@ -64,6 +69,7 @@ Examples:
               reading.add();
             },
             end: () => sink.end(),
+            abort: sink.abort && (() => sink.abort!()),
           });
         } finally {
           stop();

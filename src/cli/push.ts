@@ -4,7 +4,7 @@ import { exitCodeFor, formatCounts } from '../core/summary.js';
 import { openRejects } from '../io/rejects.js';
 import { maskPayload } from '../core/mask.js';
 import { checkInput } from '../io/check-input.js';
-import { choice, delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, withEndpoint } from './shared.js';
+import { checkFileTarget, choice, delimiterOption, encodingOption, fileOptions, formatOfPath, globals, maxBytesOption, withEndpoint } from './shared.js';
 import { formFormats, parseInput, readThrough, settleInput, type SettledInput } from './input-file.js';
 import { checkMaxBytesTarget } from './output.js';
 import type { WriteResult } from '../core/dialect.js';
@@ -25,23 +25,35 @@ export function pushCommand(): Command {
     .option('--input <file>', 'CSV or JSONL file to read, - for stdin; a CSV\'s form (canonical, Shopify, WooCommerce, Matrixify) is recognised by its header, or named by a prefix (shopify-csv:FILE)', '-')
     .option('--format <format>', `input form: csv, jsonl, ${formFormats().join(', ')} (default: from the prefix, the extension, or the header)`, choice('--format', ['csv', 'jsonl', ...formFormats()]))
     .option('--mode <mode>', 'upsert (default): create or update; create: new only; update: existing only', choice('--mode', ['upsert', 'create', 'update'] as const), 'upsert')
-    .option('--dry-run', 'read, map and match against the target, print what would be sent, send nothing (exit 1 if records would be rejected)')
+    .option('--dry-run', 'make every check the push makes without sending (cells, duplicates, what the target would refuse, a lookup of each record), print what would be sent, send nothing; exits as the push would')
     .option('--rejects <file>', 'write rejected records here, with a leading reason column, to fix and push again')
     .option('--raw-csv', 'CSV cells as they are (no formula guard) in files written')
-    .option('--ignore-unknown-columns', 'accept CSV input columns that are not canonical')
+    .option('--ignore-unknown-columns', 'accept CSV columns and JSONL keys that are not canonical')
+    .option('--force', 'replace a target file or rejects file that exists')
     .addOption(delimiterOption())
     .addOption(encodingOption())
     .addOption(maxBytesOption())
     .addHelpText(
       'after',
       `
+The input is read whole first: a file that is not CSV/JSONL at all (an
+unclosed quote, a line that is not JSON, a wrong number of cells, an unknown
+column) is exit 2 with nothing sent. A line whose cells do not validate (a bad
+date, gender, boolean, number or email) is rejected with a reason naming the
+line and every bad column, and the rest is sent.
+
 Without --input, push reads stdin (and says so on a terminal).
 A CSV without a key column (email,first_name,last_name) is keyed by its emails.
+
+A target file (csv:FILE, jsonl:FILE) that exists is replaced only with
+--force; with an explicit --mode it is updated by key instead. Files are
+written under a temporary name and renamed when complete.
 
 Examples:
   custsync pull --from sandbox:spiffy -o customers.csv
   custsync push --to sandbox:propeller --input customers.csv --rejects rejects.csv
   custsync push --to jsonl:copy.jsonl --input customers.csv
+  custsync push --to jsonl:copy.jsonl --input customers.csv --mode upsert
   custsync push --to shopify-csv:import.csv --input customers.csv
   custsync pull --from sandbox:spiffy | custsync push --to sandbox:cabinetry --dry-run`,
     )
@@ -52,21 +64,27 @@ Examples:
       const format = named.dialectId === 'jsonl' ? 'jsonl' : 'csv';
       // Which form the input is in (its header tells, unless named) and how it is decoded: settled on its first read.
       let settled: SettledInput | undefined;
+      // An input line whose cells do not validate is rejected, not the end of the run (SPEC section 6).
+      const inputFile = { ...file, rejectInvalid: true };
       // Someone who forgot --input should not wonder why nothing happens.
       if (named.path === '-' && process.stdin.isTTY) g.log.info(`push: reading customers from stdin (${format === 'jsonl' ? 'JSONL' : 'CSV'}); end with Ctrl-D, or give --input FILE`);
-      // The whole input is checked before anything is sent: a bad line is exit 2 with nothing sent.
+      // The whole input is checked before anything is sent: a file that is not CSV/JSONL is exit 2 with nothing sent.
       const input = await checkInput({
         path: named.path,
         format,
-        file,
+        file: inputFile,
         read: async function* (path, label) {
-          settled = await settleInput(path, label, { dialectId: named.dialectId, file, log: g.log, command: 'push' });
+          settled = await settleInput(path, label, { dialectId: named.dialectId, file: inputFile, log: g.log, command: 'push' });
           yield* readThrough(settled.dialect, path, settled.file, g.log, '--input');
         },
       });
+      if (input.invalid > 0) g.log.info(`push: ${input.invalid} ${input.invalid === 1 ? 'line' : 'lines'} of ${input.label} with cells that do not validate will be rejected; the rest is sent`);
+      // A file target that exists: updated by key when --mode was given, else replaced only with --force.
+      const targetFile = { ...file, mergeExisting: command.getOptionValueSource('mode') === 'cli' };
       try {
-        await withEndpoint(flags.to, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file, flag: '--to' }, async (target) => {
+        await withEndpoint(flags.to, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file: targetFile, flag: '--to' }, async (target) => {
           checkMaxBytesTarget(file.maxBytes, target);
+          await checkFileTarget(target);
           await withEndpoint(`${settled!.dialect.id}:${input.path}`, { log: g.log, file: settled!.file, flag: '--input' }, async (source) => {
             const lost = new Map<string, number>();
             const records = noteLostFields(source.dialect.read(source.ctx, { where: [] }), target, lost);
@@ -114,7 +132,7 @@ Examples:
               }
               // The rejects file takes the form its name says (.jsonl/.csv), else the input's.
               const rejectsFormat = formatOfPath(flags.rejects) === 'jsonl' ? 'jsonl' : formatOfPath(flags.rejects) === 'csv' ? 'csv' : format;
-              const rejects = flags.rejects ? await openRejects(flags.rejects, rejectsFormat, file.rawCsv) : undefined;
+              const rejects = flags.rejects ? await openRejects(flags.rejects, rejectsFormat, file.rawCsv, file.force) : undefined;
               progress.phase(`push: ${input.count} records from ${input.label} to ${target.label} (${target.dialect.id}, mode ${flags.mode})`);
               const outcome = await pushRecords({
                 records,

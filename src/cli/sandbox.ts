@@ -5,6 +5,13 @@ import { lookupDialect } from '../dialects/endpoint.js';
 import { dialects } from '../dialects/registry.js';
 import { globals, nonNegativeInt } from './shared.js';
 
+/** A TCP port: 0 (any free one) to 65535. */
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be a whole number from 0 to 65535, not "${value}"`);
+  return n;
+}
+
 function rate(value: string): number {
   const n = Number(value);
   if (Number.isNaN(n) || n < 0 || n > 1) throw new InvalidArgumentError(`--fail-rate must be between 0 and 1, not "${value}"`);
@@ -17,7 +24,7 @@ export function sandboxCommand(): Command {
   return new Command('sandbox')
     .description('serve an emulator of a platform API on loopback, seeded with generated customers')
     .requiredOption('--dialect <id>', `one of ${remote.join(', ') || '(none yet)'}`)
-    .option('--port <n>', 'port to listen on (0 = any free port)', nonNegativeInt('--port'), 0)
+    .option('--port <n>', 'port to listen on, 0 to 65535 (0 = any free port)', port, 0)
     .option('--customers <n>', 'generated customers to start with', nonNegativeInt('--customers'), 50)
     .option('--seed <n>', 'generator seed: same seed, same customers', nonNegativeInt('--seed'), 1)
     .option('--latency-ms <n>', 'delay added to every answer', nonNegativeInt('--latency-ms'), 0)
@@ -49,6 +56,7 @@ Examples:
         })
         .catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'EADDRINUSE') throw new UserError(`--port ${flags.port} is already in use`, 'pick another port, or --port 0 for any free one');
+          if (error.code === 'EACCES') throw new UserError(`--port ${flags.port} needs privileges this user does not have`, 'pick a port above 1023, or --port 0 for any free one');
           throw error;
         });
       // Named by dialect and port, so that the profiles of two sandboxes can be merged into one file.

@@ -8,6 +8,7 @@ import { delimiterOf } from '../io/delimiter.js';
 import { encodingOf, encodings, type Encoding } from '../io/encoding.js';
 import { setSummaryFormat, type SummaryFormat } from '../ui/summary.js';
 import { canDisplay, envFlag } from '../ui/terminal.js';
+import { checkOutputPath } from '../io/atomic-file.js';
 
 /** What every command reads from the global options (SPEC section 1). */
 export interface GlobalOptions {
@@ -100,10 +101,11 @@ export function parseSince(text: string | undefined): Date | undefined {
   return text === undefined ? undefined : parseInstant(text, '--since');
 }
 
-export function fileOptions(flags: { rawCsv?: boolean; ignoreUnknownColumns?: boolean; encoding?: Encoding; delimiter?: string; maxBytes?: number }): FileOptions {
+export function fileOptions(flags: { rawCsv?: boolean; ignoreUnknownColumns?: boolean; force?: boolean; encoding?: Encoding; delimiter?: string; maxBytes?: number }): FileOptions {
   return {
     rawCsv: flags.rawCsv === true,
     ignoreUnknownColumns: flags.ignoreUnknownColumns === true,
+    force: flags.force === true,
     encoding: flags.encoding,
     delimiter: flags.delimiter,
     maxBytes: flags.maxBytes,
@@ -131,6 +133,20 @@ export function delimiterOption(): Option {
 /** `--max-bytes`, for commands that write the platforms' forms. */
 export function maxBytesOption(): Option {
   return new Option('--max-bytes <n>', 'split a Shopify/WooCommerce/Matrixify file into files of at most N bytes each (Shopify imports 1 MB: 1000000)').argParser(positiveInt('--max-bytes'));
+}
+
+/**
+ * A file target that exists is refused (exit 2) before anything is read or
+ * sent, unless `--force` replaces it or an explicit `--mode` updates it by key.
+ */
+export async function checkFileTarget(target: Endpoint): Promise<void> {
+  const path = target.ctx.profile.path;
+  if (target.dialect.kind !== 'file' || !path || path === '-' || target.ctx.file.mergeExisting) return;
+  await checkOutputPath(path, {
+    what: 'target file',
+    force: target.ctx.file.force,
+    existsHint: `pass --force to replace it${target.ctx.file.mergeExisting === false ? ', or --mode upsert|create|update to update it by key' : ''}`,
+  });
 }
 
 /** The file form implied by a path's extension, for `-o out.jsonl` and `--input in.jsonl`. */

@@ -46,6 +46,15 @@ export interface Dialect {
   find?(ctx: DialectContext, record: Customer): Promise<string | undefined>;
 
   /**
+   * Why the target would refuse this record, known without asking it: a
+   * mandatory field missing, a value the API does not take (a malformed
+   * email). Pure, no request. `write` must reject such a record with this
+   * reason without sending it; dry runs call it for every record, so they
+   * reject what the real run would (SPEC section 1, exit codes).
+   */
+  check?(record: Customer, ctx: Pick<DialectContext, 'profileName' | 'profile'>): string | undefined;
+
+  /**
    * Why writing this record (which `find` did not find) would be refused,
    * checked read-only, e.g. its email already belongs to another customer.
    * Dry runs report such a record `rejected` with this reason. `write` must
@@ -99,7 +108,7 @@ export interface DialectContext {
 export interface FileOptions {
   /** Write CSV cells as they are, without the formula guard. */
   rawCsv: boolean;
-  /** Accept CSV columns that are not canonical. */
+  /** Accept CSV columns and JSONL keys that are not canonical. */
   ignoreUnknownColumns: boolean;
   /** Input files: `--encoding` (`utf-8`, `utf-16`, `windows-1252`, `latin1`); unset = UTF-8 or what a byte order mark says. */
   encoding?: 'utf-8' | 'utf-16' | 'windows-1252' | 'latin1';
@@ -107,6 +116,16 @@ export interface FileOptions {
   delimiter?: string;
   /** Output files of the platforms' forms: `--max-bytes`, split into files of at most this size. */
   maxBytes?: number;
+  /**
+   * Reading: a line whose cells do not validate becomes a record marked
+   * invalid (`core/invalid-input.ts`), which `push` and `migrate` reject, instead
+   * of ending the read with exit 2. Set for inputs about to be sent.
+   */
+  rejectInvalid?: boolean;
+  /** Writing: replace a file that exists (`--force`). */
+  force?: boolean;
+  /** Writing: update a file that exists by key, as the write mode says (`push` given `--mode`), instead of refusing it. */
+  mergeExisting?: boolean;
   /** For `-`: the stream to read or write instead of a file. */
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;

@@ -1,4 +1,5 @@
 import type { Customer } from './customer.js';
+import { invalidInput } from './invalid-input.js';
 import type { Dialect, DialectContext, WriteMode, WriteResult } from './dialect.js';
 import { countResult, emptyCounts, settleCounts, type RunCounts } from './summary.js';
 
@@ -30,7 +31,8 @@ export async function pushRecords(options: PushOptions): Promise<PushOutcome> {
     for await (const record of options.records) {
       const position = counts.read;
       counts.read += 1;
-      const reason = options.refuse?.(record, position);
+      // A line of the input whose cells do not validate is rejected here, never sent (SPEC section 6).
+      const reason = invalidInput(record)?.reason ?? options.refuse?.(record, position);
       if (reason !== undefined) {
         const result: WriteResult = { status: 'rejected', key: record.key, reason, record };
         countResult(counts, 'rejected');
@@ -54,8 +56,11 @@ export async function pushRecords(options: PushOptions): Promise<PushOutcome> {
 }
 
 /**
- * A dry run: every record is mapped and looked up on the target (read-only)
- * and counted as it would be, and nothing is sent.
+ * A dry run: every record goes through every check the real run makes that
+ * sends nothing (its cells, the input's duplicates, the target's local
+ * `check`, a lookup on the target, the read-only `refusal`), and is counted
+ * as the real run would count it; nothing is sent. So it rejects what the
+ * real run would, and exits as it would.
  */
 export interface PlanOptions extends Omit<PushOptions, 'onProblem'> {
   onPreview?: (record: Customer, payload: unknown) => void;
@@ -74,10 +79,17 @@ export async function planRecords(options: PlanOptions): Promise<RunCounts> {
   let previewed = 0;
   for await (const record of options.records) {
     counts.read += 1;
-    const decided = await options.classify?.(record, counts.read - 1);
+    const invalid = invalidInput(record);
+    const decided = invalid ? { status: 'rejected' as const, reason: invalid.reason } : await options.classify?.(record, counts.read - 1);
     if (decided) {
       countResult(counts, decided.status);
       await options.onResult?.({ ...decided, key: record.key, record }, counts);
+      continue;
+    }
+    const problem = dialect.check?.(record, ctx);
+    if (problem !== undefined) {
+      countResult(counts, 'rejected');
+      await options.onResult?.({ status: 'rejected', key: record.key, reason: problem, record }, counts);
       continue;
     }
     if (previewed < options.previews) {

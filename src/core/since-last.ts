@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { Customer } from './customer.js';
 import type { Dialect, DialectContext } from './dialect.js';
 import { diffStreams, type DiffKey, type DiffSink, type DiffSummary } from './diff.js';
+import { takeLock, type RunLock } from './state/lock.js';
 import { openStateStore, snapshotForm } from './state/store.js';
+import type { Logger } from '../ui/logger.js';
 import { readJsonl } from '../io/jsonl.js';
 import { finish, writeChunk } from '../io/streams.js';
 
@@ -22,13 +24,18 @@ export interface SinceLastOptions {
   stateDir: string;
   key: DiffKey;
   sink: DiffSink;
+  log: Logger;
 }
 
 export async function diffSinceLast(options: SinceLastOptions): Promise<DiffSummary> {
   const store = openStateStore(options.stateDir);
-  const dir = await mkdtemp(join(tmpdir(), 'custsync-snapshot-'));
-  const spool = join(dir, 'now.jsonl');
+  let lock: RunLock | undefined;
+  let dir: string | undefined;
   try {
+    // One run a profile's snapshot at a time: a second would compare against a half-replaced one.
+    lock = takeLock(store, `snapshot ${options.source.label}`, 'diff --since-last', options.log);
+    dir = await mkdtemp(join(tmpdir(), 'custsync-snapshot-'));
+    const spool = join(dir, 'now.jsonl');
     const output = createWriteStream(spool);
     async function* now(): AsyncGenerator<Customer> {
       for await (const record of options.source.dialect.read(options.source.ctx, { where: [] })) {
@@ -42,7 +49,8 @@ export async function diffSinceLast(options: SinceLastOptions): Promise<DiffSumm
     await store.saveSnapshot(options.source.label, readJsonl(createReadStream(spool), spool));
     return summary;
   } finally {
+    lock?.release();
     store.close();
-    await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }

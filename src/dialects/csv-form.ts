@@ -3,6 +3,7 @@ import { parseCustomer, type Address, type Customer, type CustomerDraft } from '
 import type { Dialect, DialectContext, WriteResult } from '../core/dialect.js';
 import { UserError } from '../core/errors.js';
 import { lostFields } from '../core/migrate/hash.js';
+import { markInvalid } from '../core/invalid-input.js';
 import { CellError } from '../io/csv-columns.js';
 import { CsvPartsWriter, type CsvPart } from '../io/csv-parts.js';
 import { csvSyntaxError, openCsvParser, type CsvRecord } from '../io/csv-text.js';
@@ -79,6 +80,7 @@ export function formDialect(id: string, title: string, form: CsvForm): FormDiale
           encoding: ctx.file.encoding,
           delimiter: ctx.file.delimiter,
           ignoreUnknownColumns: ctx.file.ignoreUnknownColumns,
+          rejectInvalid: ctx.file.rejectInvalid,
           log: ctx.log,
         }),
       ),
@@ -125,6 +127,8 @@ interface ReadOptions {
   encoding?: DialectContext['file']['encoding'];
   delimiter?: string;
   ignoreUnknownColumns: boolean;
+  /** A row whose cells do not validate becomes a marked stand-in record (rejected by push and migrate), not exit 2. */
+  rejectInvalid?: boolean;
   log: Logger;
 }
 
@@ -156,8 +160,12 @@ export async function* readForm(form: CsvForm, input: NodeJS.ReadableStream, opt
     try {
       return form.toCustomer(done.rows, { profileName: options.profileName });
     } catch (error) {
-      if (error instanceof CellError) throw new UserError(`${options.name}: line ${done.line}, column ${error.column}: ${error.message}`, 'fix the cell and run again');
-      throw error;
+      if (!(error instanceof CellError)) throw error;
+      const reason = `${options.name}: line ${done.line}, column ${error.column}: ${error.message}`;
+      if (!options.rejectInvalid) throw new UserError(reason, 'fix the cell and run again');
+      // SPEC section 6: this customer is rejected with the reason, the rest of the file is sent.
+      const email = done.rows.map((row) => row.Email ?? row.email).find((cell) => cell !== undefined && cell.trim() !== '');
+      return markInvalid(parseCustomer({ key: `line ${done.line}`, ...(email ? { email: email.trim() } : {}) }), { reason });
     }
   };
   try {
@@ -194,6 +202,8 @@ export interface FormOutputOptions {
   stream?: NodeJS.WritableStream;
   raw: boolean;
   maxBytes?: number;
+  /** Replace files that exist (`--force`). */
+  force?: boolean;
   log: Logger;
   /** Count and report what the form cannot hold (pull and search: nothing else reports it). */
   noteLost?: boolean;
@@ -206,7 +216,7 @@ export class FormOutput {
   private constructor(private readonly form: CsvForm, private readonly writer: CsvPartsWriter, private readonly options: FormOutputOptions) {}
 
   static async open(form: CsvForm, options: FormOutputOptions): Promise<FormOutput> {
-    const writer = await CsvPartsWriter.open({ path: options.path, stream: options.stream, columns: form.columns, raw: options.raw, maxBytes: options.maxBytes });
+    const writer = await CsvPartsWriter.open({ path: options.path, stream: options.stream, columns: form.columns, raw: options.raw, maxBytes: options.maxBytes, force: options.force });
     return new FormOutput(form, writer, options);
   }
 
@@ -222,6 +232,11 @@ export class FormOutput {
       }
       if (stored) for (const field of lostFields(record, stored)) this.lost.set(field, (this.lost.get(field) ?? 0) + 1);
     }
+  }
+
+  /** Leaves no file behind: for a run that failed. */
+  abort(): Promise<void> {
+    return this.writer.abort();
   }
 
   async end(): Promise<CsvPart[]> {
@@ -250,14 +265,19 @@ async function* writeForm(form: CsvForm, ctx: DialectContext, records: AsyncIter
     stream: ctx.file.stdout,
     raw: ctx.file.rawCsv,
     maxBytes: ctx.file.maxBytes,
+    force: ctx.file.force,
     log: ctx.log,
   });
+  let complete = false;
   try {
     for await (const record of records) {
       await output.write(record);
       yield { status: 'created', key: record.key, record };
     }
+    complete = true;
   } finally {
-    await output.end();
+    // Only a complete file takes its name; a run that stopped leaves the old one (or none).
+    if (complete) await output.end();
+    else await output.abort();
   }
 }

@@ -81,10 +81,16 @@ export class HttpClient {
 
   constructor(private readonly options: HttpClientOptions) {
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
-    this.agent = new Agent({ connections: options.connections ?? 8, keepAliveTimeout: 10_000, pipelining: 1 });
+    // Connecting counts against timeoutMs too (undici's own default is 10 s, whatever the profile says).
+    this.agent = new Agent({ connections: options.connections ?? 8, keepAliveTimeout: 10_000, pipelining: 1, connect: { timeout: this.timeoutMs } });
     this.policy = { ...defaultRetryPolicy, ...options.retryPolicy, retries: options.retries ?? options.retryPolicy?.retries ?? defaultRetryPolicy.retries };
     this.auth = createAuth(options.auth, options.profileName, this.agent, this.baseUrl, options.log, this.policy, options.timeoutMs);
     if (options.rateLimit) this.bucket = new TokenBucket(options.rateLimit.perSecond, options.rateLimit.burst);
+  }
+
+  /** Longest an exchange may take, connect to last byte (`timeoutMs` of the profile). */
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? 30_000;
   }
 
   url(path: string, query?: HttpRequest['query']): string {
@@ -116,24 +122,34 @@ export class HttpClient {
         if (held >= 1000) this.announceWait(held, 'rate-window');
         await this.bucket.take();
       }
-      const started = performance.now();
       let response: HttpResponse;
+      let started = performance.now();
+      // One deadline for the whole exchange, connect to last byte: undici's own timeouts reset with
+      // every chunk, so an answer that trickles in would otherwise never time out.
+      const deadline = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
       try {
         authHeaders = await this.auth.headers();
+        started = performance.now();
+        timer = setTimeout(() => deadline.abort(), this.timeoutMs);
         const answer = await request(url, {
           method: req.method,
           dispatcher: this.agent,
           headers: { ...headers, ...authHeaders },
           body,
-          headersTimeout: this.options.timeoutMs ?? 30_000,
-          bodyTimeout: this.options.timeoutMs ?? 30_000,
+          signal: deadline.signal,
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
         });
         this.requestCount += 1;
         const text = await this.readBody(answer.body, label);
         response = { status: answer.statusCode, headers: answer.headers, text, label };
-      } catch (error) {
-        if (error instanceof RemoteError) throw error;
-        this.log(label, 'ERR', started, attempt);
+      } catch (caught) {
+        clearTimeout(timer);
+        if (caught instanceof RemoteError) throw caught;
+        const late = deadline.signal.aborted;
+        const error = late ? timedOut(this.timeoutMs, this.options.profileName) : caught;
+        this.log(label, late ? 'TIMEOUT' : 'ERR', started, attempt);
         if (retriable && isRetryableNetworkError(error) && attempt < this.policy.retries) {
           const wait = backoffDelay(this.policy, attempt + 1);
           this.announce({ kind: 'retry', profile: this.options.profileName, label, attempt: attempt + 1, retries: this.policy.retries, cause: String((error as NodeJS.ErrnoException).code ?? 'a broken connection'), waitMs: wait });
@@ -144,11 +160,16 @@ export class HttpClient {
           }
           continue;
         }
-        throw new RemoteError(`${label} failed: ${(error as Error).message}`, {
+        const tries = attempt + 1;
+        throw new RemoteError(`${label} failed: ${(error as Error).message}${tries > 1 ? ` (${tries} tries)` : ''}`, {
           method: req.method,
           url: redactUrl(url),
-          hint: `check that ${redactUrl(this.options.baseUrl)} (baseUrl of profile "${this.options.profileName}") is reachable`,
+          hint: late
+            ? `the service answered too slowly: raise timeoutMs of profile "${this.options.profileName}", or try again later`
+            : `check that ${redactUrl(this.options.baseUrl)} (baseUrl of profile "${this.options.profileName}") is reachable`,
         });
+      } finally {
+        clearTimeout(timer);
       }
       this.log(label, String(response.status), started, attempt);
       this.options.onResponse?.(response, this);
@@ -272,4 +293,9 @@ export function checkBody<S extends z.ZodType>(response: HttpResponse, value: un
     );
   }
   return parsed.data;
+}
+
+/** The error of an exchange that ran out of time: retried like a broken connection (`ETIMEDOUT`). */
+function timedOut(ms: number, profileName: string): Error {
+  return Object.assign(new Error(`no complete answer within ${ms} ms (timeoutMs of profile "${profileName}")`), { code: 'ETIMEDOUT' });
 }

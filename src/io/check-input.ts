@@ -11,8 +11,10 @@ import { findDuplicates } from '../core/duplicates.js';
 import type { Customer } from '../core/customer.js';
 
 /**
- * Reads a whole input file once before anything is sent, so that a malformed
- * line ends the run with exit 2 and nothing sent, and records repeating an
+ * Reads a whole input file once before anything is sent, so that a file that
+ * is not CSV/JSONL at all ends the run with exit 2 and nothing sent (a line
+ * whose cells do not validate is left to be rejected, with
+ * `file.rejectInvalid`), and records repeating an
  * earlier key or email are known before the first is sent. Stdin is first
  * spooled to a temporary file, which is what lets it be read twice. Memory
  * stays flat: records are counted, not kept.
@@ -23,6 +25,8 @@ export interface CheckedInput {
   /** For messages: the path, or "stdin". */
   label: string;
   count: number;
+  /** Lines whose cells do not validate (rejected when sent). */
+  invalid: number;
   /** Position (0-based) → why that record repeats an earlier one. */
   duplicates: Map<number, string>;
   cleanup(): Promise<void>;
@@ -51,15 +55,15 @@ export async function checkInput(options: CheckInputOptions): Promise<CheckedInp
     cleanup = () => rm(dir, { recursive: true, force: true });
   }
   try {
-    const { encoding, delimiter, ignoreUnknownColumns } = options.file;
+    const { encoding, delimiter, ignoreUnknownColumns, rejectInvalid } = options.file;
     const open = () => openInput(path, 'input file');
     const records = options.read
       ? options.read(path, label)
       : options.format === 'jsonl'
-        ? readJsonl(await open(), label)
-        : readCsv(await open(), { name: label, ignoreUnknownColumns, encoding, delimiter });
-    const { count, duplicates } = await findDuplicates(records);
-    return { path, label, count, duplicates, cleanup };
+        ? readJsonl(await open(), label, { ignoreUnknownColumns, rejectInvalid })
+        : readCsv(await open(), { name: label, ignoreUnknownColumns, rejectInvalid, encoding, delimiter });
+    const { count, invalid, duplicates } = await findDuplicates(records);
+    return { path, label, count, invalid, duplicates, cleanup };
   } catch (error) {
     await cleanup();
     throw error;

@@ -1,6 +1,7 @@
-import { AddressSchema, parseCustomer, type Address, type AddressDraft, type AddressKind, type Customer, type CustomerDraft } from '../core/customer.js';
+import { AddressSchema, type Address, type AddressDraft, type AddressKind, type Customer } from '../core/customer.js';
 import { UserError } from '../core/errors.js';
 import { z } from 'zod';
+import { checkDraft, emailProblem } from './record-problems.js';
 
 /**
  * The canonical record flattened to CSV columns and back (SPEC section 3).
@@ -164,11 +165,39 @@ function parseJsonCell<S extends z.ZodType>(column: string, value: string, schem
   return parsed.data;
 }
 
-/** A CSV row (already unguarded) to a canonical customer; bad cells throw CellError naming the column. */
-export function rowToCustomer(row: CsvRow): Customer {
+/** Every bad cell of a CSV row, each naming its column; the reader adds the line. */
+export class CellErrors extends Error {
+  constructor(
+    readonly cells: CellError[],
+    /** The row's valid cells as a record (keyed by the line when the key cell is bad): a stand-in for messages. */
+    readonly partial: Customer,
+  ) {
+    super(cells.map((cell) => `column ${cell.column}: ${cell.message}`).join('; '));
+  }
+}
+
+export interface RowOptions {
+  /** Hold the email to the form a target takes (records about to be sent). */
+  checkEmail?: boolean;
+  /** The stand-in key when the key cell itself is bad, e.g. `line 4`. */
+  fallbackKey?: string;
+}
+
+/** A CSV row (already unguarded) to a canonical customer; bad cells throw {@link CellErrors} naming every bad column. */
+export function rowToCustomer(row: CsvRow, options: RowOptions = {}): Customer {
   const draft: Record<string, unknown> = {};
+  const bad: CellError[] = [];
+  const attempt = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof CellError)) throw error;
+      bad.push(error);
+      return undefined;
+    }
+  };
   for (const [column, field, type] of [...customerColumns, ...customerColumnsAfterGroups]) {
-    const value = parseScalar(column, row[column] ?? '', type);
+    const value = attempt(() => parseScalar(column, row[column] ?? '', type));
     if (value !== undefined) draft[field] = value;
   }
   if (row.key === undefined) {
@@ -182,24 +211,17 @@ export function rowToCustomer(row: CsvRow): Customer {
   const shipping = unflattenAddress(row, 'shipping');
   if (billing) addresses.push(billing);
   if (shipping) addresses.push(shipping);
-  addresses.push(...(parseJsonCell('more_addresses', row.more_addresses ?? '', MoreAddressesSchema, 'a JSON array of addresses') ?? []));
+  addresses.push(...(attempt(() => parseJsonCell('more_addresses', row.more_addresses ?? '', MoreAddressesSchema, 'a JSON array of addresses')) ?? []));
   draft.addresses = addresses;
-  draft.custom = parseJsonCell('custom', row.custom ?? '', CustomSchema, 'a JSON object of strings') ?? {};
-  return safeCustomer(draft as CustomerDraft);
-}
-
-function safeCustomer(draft: CustomerDraft): Customer {
-  try {
-    return parseCustomer(draft);
-  } catch (error) {
-    if (error instanceof z.ZodError) {
-      const issue = error.issues[0];
-      const field = String(issue.path[0] ?? '');
-      const column = columnOf(field);
-      throw new CellError(column, issue.message);
-    }
-    throw error;
-  }
+  draft.custom = attempt(() => parseJsonCell('custom', row.custom ?? '', CustomSchema, 'a JSON object of strings')) ?? {};
+  const { customer, problems } = checkDraft(draft, options.fallbackKey ?? (row.key || '(no key)'));
+  for (const problem of problems) bad.push(new CellError(columnOf(problem.field), problem.message));
+  const email = options.checkEmail ? emailProblem(customer.email) : undefined;
+  if (email) bad.push(new CellError('email', email.message));
+  if (bad.length === 0) return customer;
+  // In the order of the columns, as a user reads the row.
+  bad.sort((a, b) => csvColumns.indexOf(a.column) - csvColumns.indexOf(b.column));
+  throw new CellErrors(bad, customer);
 }
 
 /** The CSV column that holds a canonical field, for messages. */

@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { guardCell } from './formula.js';
-import { finish, openOutput, writeChunk } from './streams.js';
+import { openOutputFile, type OutputFile } from './atomic-file.js';
+import { finish, writeChunk } from './streams.js';
 
 /**
  * A CSV file in fixed columns, written record by record, that can be split
@@ -8,7 +9,9 @@ import { finish, openOutput, writeChunk } from './streams.js';
  * most 1 MB): every part has the header, and the rows of one record (a
  * customer with several addresses in Matrixify's form) never straddle two
  * parts. Parts after the first are named `NAME-2.csv`, `NAME-3.csv` …
- * Cells are formula-guarded unless `raw` (SPEC section 3).
+ * Cells are formula-guarded unless `raw` (SPEC section 3). Parts are written
+ * under temporary names and all renamed only at {@link CsvPartsWriter.end}, so a
+ * run that fails leaves no part that looks finished.
  */
 export interface CsvPartsOptions {
   /** The file; undefined writes to `stream` (which cannot be split). */
@@ -17,6 +20,8 @@ export interface CsvPartsOptions {
   columns: readonly string[];
   raw?: boolean;
   maxBytes?: number;
+  /** Replace files that exist (`--force`). */
+  force?: boolean;
 }
 
 export interface CsvPart {
@@ -33,6 +38,8 @@ export function partPath(path: string, part: number): string {
 
 export class CsvPartsWriter {
   private output!: NodeJS.WritableStream;
+  /** The parts' files, committed together at the end. */
+  private readonly files: OutputFile[] = [];
   private readonly header: string;
   private readonly headerBytes: number;
   private readonly done: CsvPart[] = [];
@@ -55,7 +62,12 @@ export class CsvPartsWriter {
 
   private async startPart(part: number): Promise<void> {
     const path = this.options.path === undefined ? '-' : partPath(this.options.path, part);
-    this.output = this.options.path === undefined ? (this.options.stream ?? process.stdout) : await openOutput(path);
+    if (this.options.path === undefined) this.output = this.options.stream ?? process.stdout;
+    else {
+      const file = await openOutputFile(path, { force: this.options.force });
+      this.files.push(file);
+      this.output = file.stream;
+    }
     this.current = { path, bytes: this.headerBytes };
     this.rowsInPart = 0;
     this.headerWritten = false;
@@ -77,7 +89,6 @@ export class CsvPartsWriter {
     const { maxBytes, path } = this.options;
     // A record alone larger than a part still gets a part of its own rather than being cut.
     if (maxBytes !== undefined && path !== undefined && this.rowsInPart > 0 && this.current.bytes + bytes > maxBytes) {
-      await finish(this.output);
       this.done.push(this.current);
       await this.startPart(this.done.length + 1);
     }
@@ -90,7 +101,13 @@ export class CsvPartsWriter {
   /** Flushes and closes; returns every part written with its size. */
   async end(): Promise<CsvPart[]> {
     await this.writeHeader();
-    await finish(this.output);
+    if (this.files.length === 0) await finish(this.output);
+    for (const file of this.files) await file.commit();
     return [...this.done, this.current];
+  }
+
+  /** Drops every part written so far; files that existed are left as they were. */
+  async abort(): Promise<void> {
+    for (const file of this.files) await file.abort();
   }
 }

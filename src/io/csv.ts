@@ -3,7 +3,8 @@ import { stringify } from 'csv-stringify';
 import { once } from 'node:events';
 import type { Customer } from '../core/customer.js';
 import { UserError } from '../core/errors.js';
-import { assertKnownColumns, CellError, csvColumns, customerToRow, rowToCustomer, type CsvRow } from './csv-columns.js';
+import { markInvalid } from '../core/invalid-input.js';
+import { assertKnownColumns, CellErrors, csvColumns, customerToRow, rowToCustomer, type CsvRow } from './csv-columns.js';
 import { guardCell, unguardCell } from './formula.js';
 import { csvSyntaxError, openCsvParser, type CsvTextOptions } from './csv-text.js';
 
@@ -11,9 +12,16 @@ import { csvSyntaxError, openCsvParser, type CsvTextOptions } from './csv-text.j
 
 export interface CsvReadOptions extends CsvTextOptions {
   ignoreUnknownColumns?: boolean;
+  /**
+   * A row whose cells do not validate is yielded as a stand-in record marked
+   * with {@link markInvalid} (push and migrate reject it and send the rest),
+   * instead of ending the read with a UserError. A file that is not CSV at
+   * all still ends it.
+   */
+  rejectInvalid?: boolean;
 }
 
-/** Reads canonical customers from a CSV stream; a bad line is a UserError naming the line and the column. */
+/** Reads canonical customers from a CSV stream; a bad line is a UserError naming the line and every bad column. */
 export async function* readCsv(input: NodeJS.ReadableStream, options: CsvReadOptions): AsyncGenerator<Customer> {
   // Decoded (--encoding, a byte order mark) and split (--delimiter, or as the header is) there.
   const { parser } = await openCsvParser(input, options);
@@ -29,14 +37,16 @@ export async function* readCsv(input: NodeJS.ReadableStream, options: CsvReadOpt
       header.forEach((column, i) => {
         row[column] = unguardCell(record[i] ?? '');
       });
+      let customer: Customer;
       try {
-        yield rowToCustomer(row);
+        customer = rowToCustomer(row, { checkEmail: options.rejectInvalid, fallbackKey: `line ${info.lines}` });
       } catch (error) {
-        if (error instanceof CellError) {
-          throw new UserError(`${options.name}: line ${info.lines}, column ${error.column}: ${error.message}`, 'fix the cell and run again');
-        }
-        throw error;
+        if (!(error instanceof CellErrors)) throw error;
+        const reason = `${options.name}: line ${info.lines}, ${error.message}`;
+        if (!options.rejectInvalid) throw new UserError(reason, `fix the cell${error.cells.length > 1 ? 's' : ''} and run again`);
+        customer = markInvalid(error.partial, { reason, raw: { form: 'csv', row } });
       }
+      yield customer;
     }
   } catch (error) {
     if (error instanceof CsvError) throw csvSyntaxError(error, options.name);
@@ -67,7 +77,11 @@ export class CsvWriter {
   }
 
   async write(customer: Customer, leading: Record<string, string> = {}): Promise<void> {
-    const row: CsvRow = { ...leading, ...customerToRow(customer) };
+    await this.writeRow({ ...leading, ...customerToRow(customer) });
+  }
+
+  /** A row of cells by column, as read from a file (a rejected line is written back as it was). */
+  async writeRow(row: CsvRow): Promise<void> {
     const cells = this.columns.map((column) => {
       const value = row[column] ?? '';
       return this.options.raw ? value : guardCell(value);

@@ -1,10 +1,36 @@
 import { createInterface } from 'node:readline';
-import { z } from 'zod';
-import { parseCustomer, type Customer, type CustomerDraft } from '../core/customer.js';
+import { AddressSchema, CustomerSchema, type Customer } from '../core/customer.js';
 import { UserError } from '../core/errors.js';
+import { markInvalid } from '../core/invalid-input.js';
+import { checkDraft, emailProblem } from './record-problems.js';
 
 /** JSONL of canonical customers: exactly the canonical object, one a line. */
-export async function* readJsonl(input: NodeJS.ReadableStream, name: string): AsyncGenerator<Customer> {
+export interface JsonlReadOptions {
+  /** Accept keys that are not canonical fields (they are dropped), as `--ignore-unknown-columns` does for CSV. */
+  ignoreUnknownColumns?: boolean;
+  /** A line whose fields do not validate is yielded as a marked stand-in (see `readCsv`), instead of ending the read. */
+  rejectInvalid?: boolean;
+}
+
+const customerKeys = new Set(Object.keys(CustomerSchema.shape));
+const addressKeys = new Set(Object.keys(AddressSchema.shape));
+/** `reason` of a rejects file, so it can be pushed again. */
+const ignoredKeys = new Set(['reason']);
+
+/** Keys of a line that are not canonical fields: a typo or another tool's field would be dropped silently. */
+function unknownKeys(value: Record<string, unknown>): string[] {
+  const unknown = Object.keys(value).filter((key) => !customerKeys.has(key) && !ignoredKeys.has(key));
+  if (Array.isArray(value.addresses)) {
+    value.addresses.forEach((address, i) => {
+      if (address && typeof address === 'object' && !Array.isArray(address)) {
+        for (const key of Object.keys(address)) if (!addressKeys.has(key)) unknown.push(`addresses[${i}].${key}`);
+      }
+    });
+  }
+  return unknown;
+}
+
+export async function* readJsonl(input: NodeJS.ReadableStream, name: string, options: JsonlReadOptions = {}): AsyncGenerator<Customer> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   let number = 0;
   try {
@@ -17,19 +43,28 @@ export async function* readJsonl(input: NodeJS.ReadableStream, name: string): As
       } catch (error) {
         throw new UserError(`${name}: line ${number} is not valid JSON: ${(error as Error).message}`);
       }
-      try {
-        yield parseCustomer(json as CustomerDraft);
-      } catch (error) {
-        if (error instanceof z.ZodError) {
-          const issue = error.issues[0];
-          throw new UserError(`${name}: line ${number}: field ${issue.path.join('.') || '(record)'}: ${issue.message}`);
-        }
-        if (error instanceof TypeError) throw new UserError(`${name}: line ${number} is not a customer object`);
-        throw error;
+      if (!json || typeof json !== 'object' || Array.isArray(json)) throw new UserError(`${name}: line ${number} is not a customer object`);
+      const value = json as Record<string, unknown>;
+      const unknown = unknownKeys(value);
+      if (unknown.length > 0 && !options.ignoreUnknownColumns) {
+        throw new UserError(
+          `${name}: line ${number}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`,
+          'use the canonical field names (see README, "The canonical customer"), or pass --ignore-unknown-columns',
+        );
       }
+      const draft = Object.fromEntries(Object.entries(value).filter(([key]) => customerKeys.has(key)));
+      const { customer, problems } = checkDraft(draft, `line ${number}`);
+      const email = options.rejectInvalid ? emailProblem(customer.email) : undefined;
+      if (email) problems.push(email);
+      if (problems.length === 0) {
+        yield customer;
+        continue;
+      }
+      const reason = `${name}: line ${number}: ${problems.map((p) => `field ${p.field}: ${p.message}`).join('; ')}`;
+      if (!options.rejectInvalid) throw new UserError(reason, `fix the field${problems.length > 1 ? 's' : ''} and run again`);
+      yield markInvalid(customer, { reason, raw: { form: 'jsonl', value } });
     }
   } finally {
     lines.close();
   }
 }
-

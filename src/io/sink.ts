@@ -3,7 +3,8 @@ import { UserError } from '../core/errors.js';
 import type { RecordSink } from '../core/pull.js';
 import { CsvWriter } from './csv.js';
 import { columnOf, csvColumns } from './csv-columns.js';
-import { finish, openOutput, writeChunk } from './streams.js';
+import { openOutputFile } from './atomic-file.js';
+import { writeChunk } from './streams.js';
 import { CustomerSchema } from '../core/customer.js';
 
 /**
@@ -16,6 +17,8 @@ export interface SinkOptions {
   fields?: string;
   rawCsv?: boolean;
   stdout?: NodeJS.WritableStream;
+  /** Replace `path` when it exists (`--force`). */
+  force?: boolean;
 }
 
 const canonicalFields = Object.keys(CustomerSchema.shape);
@@ -52,33 +55,46 @@ export async function openSink(options: SinkOptions): Promise<RecordSink> {
   // Check --fields before a file is created or anything is read.
   const csvColumnList = options.format === 'csv' && options.fields ? csvFields(options.fields) : undefined;
   const jsonFieldList = options.format !== 'csv' && options.fields ? jsonFields(options.fields) : undefined;
-  const output = options.path ? await openOutput(options.path) : (options.stdout ?? process.stdout);
+  // A file is written under a temporary name and gets its own only once complete.
+  const file = options.path ? await openOutputFile(options.path, { force: options.force }) : undefined;
+  const output = file?.stream ?? options.stdout ?? process.stdout;
+  const done = async () => {
+    if (file) await file.commit();
+  };
+  const abort = async () => {
+    await file?.abort();
+  };
   if (options.format === 'csv') {
     const writer = new CsvWriter(output, { raw: options.rawCsv, columns: csvColumnList });
     return {
       write: (record) => writer.write(record),
       async end() {
         await writer.end();
-        await finish(output);
+        await done();
       },
+      abort,
     };
   }
   if (options.format === 'jsonl') {
     return {
       write: (record) => writeChunk(output, `${JSON.stringify(pick(record, jsonFieldList))}\n`),
-      end: () => finish(output),
+      end: done,
+      abort,
     };
   }
   let count = 0;
-  await writeChunk(output, '[');
+  let opened = false;
   return {
     async write(record) {
-      await writeChunk(output, `${count === 0 ? '\n' : ',\n'}${JSON.stringify(pick(record, jsonFieldList))}`);
+      // The opening bracket goes with the first record (or the end), so a read that fails first leaves nothing on stdout.
+      await writeChunk(output, `${opened ? ',\n' : '[\n'}${JSON.stringify(pick(record, jsonFieldList))}`);
+      opened = true;
       count += 1;
     },
     async end() {
-      await writeChunk(output, count === 0 ? ']\n' : '\n]\n');
-      await finish(output);
+      await writeChunk(output, count === 0 ? '[]\n' : '\n]\n');
+      await done();
     },
+    abort,
   };
 }

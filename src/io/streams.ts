@@ -1,4 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
 import { UserError } from '../core/errors.js';
 
@@ -7,15 +9,26 @@ import { UserError } from '../core/errors.js';
  * and writing with backpressure so memory stays flat.
  */
 export async function openInput(path: string, what = 'input file'): Promise<NodeJS.ReadableStream> {
+  // A directory opens fine and fails only at the first read, as an error no user should see.
+  try {
+    if ((await stat(path)).isDirectory()) throw new UserError(`${what} ${path} is a directory`, 'give the path of a file');
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw fileError(path, what, error);
+  }
   const stream = createReadStream(path);
   try {
     await once(stream, 'open');
   } catch (error) {
     throw fileError(path, what, error);
   }
-  return stream;
+  // A read that fails later (a disk error, a file removed under a FIFO) is a file error too, not a bug.
+  const wrapped = new PassThrough();
+  stream.on('error', (error) => wrapped.destroy(fileError(path, what, error)));
+  return stream.pipe(wrapped);
 }
 
+/** A plain write stream. Files a user names are written through `openOutputFile` (`./atomic-file.ts`) instead, so they never look finished before they are. */
 export async function openOutput(path: string, what = 'output file'): Promise<NodeJS.WritableStream & { close?: () => void }> {
   const stream = createWriteStream(path);
   try {

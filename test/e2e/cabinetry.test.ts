@@ -87,7 +87,7 @@ describe('cabinetry emulator: the document examples', () => {
 });
 
 describe('cabinetry through the CLI', () => {
-  it('creates John Doe Kitchens, finds it unchanged, updates it, and rejects the invalid email with the API message', async () => {
+  it('creates John Doe Kitchens, finds it unchanged, updates it, and rejects the invalid email before sending it', async () => {
     const handle = await emulator(0);
     const { dir, cli } = setup(handle);
     const input = join(dir, 'in.jsonl');
@@ -96,7 +96,8 @@ describe('cabinetry through the CLI', () => {
     expect(first.stderr).toContain('read 2 · created 1 · updated 0 · unchanged 0 · rejected 1 · failed 0');
     expect(first.code).toBe(1);
     const rejects = jsonl(readFileSync(join(dir, 'rejects.jsonl'), 'utf8'));
-    expect(rejects.map((r) => [r.key, (r as Customer & { reason: string }).reason])).toEqual([['JD-bad', 'Invalid email address']]);
+    expect(rejects.map((r) => [r.key, (r as Customer & { reason: string }).reason])).toEqual([['JD-bad', `${input}: line 2: field email: "INVALID EMAIL ADDRESS" is not an email address`]]);
+    expect(handle.requests().filter((r) => r.method === 'POST')).toHaveLength(1);
 
     const pulled = await cli('pull', '--from', 'cab', '--format', 'jsonl');
     expect(pulled.code).toBe(0);

@@ -302,13 +302,13 @@ describe('bad input files', () => {
     expect(() => readFileSync(join(dir, 'out.csv'))).toThrow();
   });
 
-  it('a bad cell is exit 2 naming line and column', async () => {
+  it('a bad cell is exit 2 for pull, naming line and column (push rejects the record: see bad-cells.test.ts)', async () => {
     const good = readFileSync(join(dir, 'good.csv'), 'utf8').split('\n');
     const cells = good[1].split(',');
     const header = good[0].split(',');
     cells[header.indexOf('marketing_opt_in')] = 'perhaps';
     writeFileSync(join(dir, 'cell.csv'), `${good[0]}\n${cells.join(',')}\n`);
-    const result = await runCli(['push', '--to', 'csv:out2.csv', '--input', 'cell.csv'], { cwd: dir });
+    const result = await runCli(['pull', '--from', 'csv:cell.csv'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('cell.csv: line 2, column marketing_opt_in: "perhaps" is not true or false');
   });

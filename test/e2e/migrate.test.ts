@@ -28,8 +28,11 @@ describe('custsync migrate (files)', () => {
     expect(result.stderr).toMatch(/need to set a password/);
     expect(readFileSync(out, 'utf8').trim().split('\n')[0]).toMatch(/^key,email,/);
     expect(existsSync(join(dir, 'state', 'state.db'))).toBe(true);
-    // A file target is written whole every run, so a re-run writes every record again.
-    const again = await cli(['migrate', '--from', `jsonl:${input}`, '--to', `csv:${out}`]);
+    // A file target is written whole every run: replacing the one there needs --force.
+    const refused = await cli(['migrate', '--from', `jsonl:${input}`, '--to', `csv:${out}`]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`target file ${out} exists`);
+    const again = await cli(['migrate', '--from', `jsonl:${input}`, '--to', `csv:${out}`, '--force']);
     expect(again.stderr).toMatch('read 40 · created 40');
   });
 
@@ -77,7 +80,8 @@ describe('custsync migrate (files)', () => {
 
   it('writes rejects with a reason column and a JSON report; exit 1', async () => {
     const mapping = join(dir, 'reject-de.json');
-    writeFileSync(mapping, JSON.stringify({ rules: [{ op: 'table', field: 'language', table: { de: 'german' } }] }));
+    // A language code is no gender: each record with a language cannot be mapped, and is rejected.
+    writeFileSync(mapping, JSON.stringify({ rules: [{ op: 'rename', from: 'language', to: 'gender' }] }));
     const rejects = join(dir, 'rejects.csv');
     const report = join(dir, 'report.json');
     const result = await cli(['migrate', '--from', `jsonl:${input}`, '--to', `csv:${join(dir, 'r.csv')}`, '--mapping', mapping, '--rejects', rejects, '--report', report]);
@@ -88,8 +92,10 @@ describe('custsync migrate (files)', () => {
     expect(created + rejected).toBe(40);
     const lines = readFileSync(rejects, 'utf8').trim().split('\n');
     expect(lines[0]).toMatch(/^reason,key,email,/);
-    expect(lines).toHaveLength(rejected + 1);
-    expect(lines[1]).toMatch(/language/);
+    expect(lines[1]).toMatch(/is not one of m, f, u/);
+    // The rejects file reads back as records (its reason column is ignored): one per rejected record.
+    const back = await cli(['pull', '--from', `csv:${rejects}`, '--format', 'jsonl']);
+    expect(back.stdout.trim().split('\n')).toHaveLength(rejected);
 
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.counts).toEqual({ read: 40, created, updated: 0, unchanged: 0, rejected, failed: 0 });

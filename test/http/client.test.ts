@@ -211,3 +211,46 @@ describe('TokenBucket', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
   });
 });
+
+describe('HttpClient timeouts (timeoutMs and retries of the profile)', () => {
+  it('gives up on a server that never answers after 1 + retries tries, saying timeoutMs', async () => {
+    const { url, seen } = await scriptedServer(() => undefined);
+    const error = await client(url, { timeoutMs: 200, retries: 2 }).send({ method: 'GET', path: '/x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as Error).message).toMatch(/no complete answer within 200 ms \(timeoutMs of profile "test"\) \(3 tries\)/);
+    expect((error as RemoteError).hint).toContain('raise timeoutMs of profile "test"');
+    expect(seen).toHaveLength(3);
+  });
+
+  it('times out an answer that trickles in a byte at a time, which per-chunk timeouts never would', async () => {
+    const { url, seen } = await scriptedServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const drip = setInterval(() => res.write(' '), 20);
+      res.on('close', () => clearInterval(drip));
+    });
+    const error = await client(url, { timeoutMs: 300, retries: 1 }).send({ method: 'GET', path: '/x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as Error).message).toContain('no complete answer within 300 ms');
+    expect(seen).toHaveLength(2);
+  });
+
+  it('does not send a create again after a timeout unless it can check the target first', async () => {
+    const { url, seen } = await scriptedServer(() => undefined);
+    const error = await client(url, { timeoutMs: 150, retries: 3 }).send({ method: 'POST', path: '/c', json: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(seen).toHaveLength(1);
+    let checks = 0;
+    const checked = await scriptedServer(() => undefined);
+    await client(checked.url, { timeoutMs: 150, retries: 2 })
+      .send({ method: 'POST', path: '/c', json: {}, recover: async () => { checks += 1; return undefined; } })
+      .catch(() => undefined);
+    expect(checked.seen).toHaveLength(3);
+    expect(checks).toBe(2);
+  });
+
+  it('an answer within the time is taken', async () => {
+    const { url } = await scriptedServer((_req, res) => setTimeout(() => json(res, 200, { ok: true }), 50));
+    const { data } = await client(url, { timeoutMs: 2000, retries: 0 }).json({ method: 'GET', path: '/x' }, z.object({ ok: z.boolean() }));
+    expect(data.ok).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { z } from 'zod';
-import { CustomerSchema, normaliseCustomer, type Address, type Customer } from '../customer.js';
+import { AddressSchema, CustomerSchema, normaliseCustomer, type Address, type Customer } from '../customer.js';
 import { UserError } from '../errors.js';
 import { coerce, getValue, knownFieldNames, parseFieldPath, setValue, type FieldPath, type Value } from './fields.js';
 import { MappingFileSchema, type MappingFile, type Rule } from './schema.js';
@@ -46,6 +46,24 @@ function checked(value: Value, path: FieldPath, where: string): Value {
   return out as Value;
 }
 
+/**
+ * A value written in the mapping file, converted to its field's type and
+ * checked against the canonical schema (`language: "german"` is not an ISO
+ * 639-1 code): a wrong one is a mistake in the file, exit 2 at load.
+ */
+function constant(value: Value, path: FieldPath, where: string): Value {
+  const out = coerce(value, path);
+  if (out !== undefined && typeof out === 'object' && !Array.isArray(out)) throw new UserError(`${where}: ${out.error}`, 'see docs/mapping.md for the field types');
+  const schema = path.scope === 'customer' ? CustomerSchema.shape[path.name as keyof typeof CustomerSchema.shape] : path.scope === 'custom' ? undefined : AddressSchema.shape[path.name as keyof typeof AddressSchema.shape];
+  const checked = schema && typeof out === 'string' ? schema.safeParse(out.trim()) : undefined;
+  if (checked && !checked.success) {
+    const issue = checked.error.issues[0];
+    const message = issue.code === 'invalid_value' && 'values' in issue ? `is not one of ${issue.values.join(', ')}` : issue.message.replace(new RegExp(`^${path.name} `), '');
+    throw new UserError(`${where}: "${String(out)}" ${message}`, 'see docs/mapping.md for the field types');
+  }
+  return out as Value;
+}
+
 function render(template: string, record: Customer, where: string): string {
   return template
     .replace(/\{([^{}]+)\}/g, (_, name: string) => {
@@ -76,9 +94,8 @@ function compileRule(rule: Rule, index: number, file: string): CompiledRule {
     }
     case 'set': {
       const path = fieldOf(rule.field, where, 'field');
-      const value = coerce(rule.value, path);
-      if (value !== undefined && typeof value === 'object' && !Array.isArray(value)) throw new UserError(`${where}.value: ${value.error}`);
-      return { where, apply: (record) => setValue(record, path, value as Value) };
+      const value = constant(rule.value, path, `${where}.value`);
+      return { where, apply: (record) => setValue(record, path, value) };
     }
     case 'drop': {
       const path = fieldOf(rule.field, where, 'field');
@@ -87,7 +104,10 @@ function compileRule(rule: Rule, index: number, file: string): CompiledRule {
     case 'table': {
       const path = fieldOf(rule.field, where, 'field');
       const table = new Map(Object.entries(rule.table));
+      // Values written by the file are checked now: a wrong one would otherwise reject every record it meets.
+      if (path.type !== 'strings') for (const [from, to] of table) if (to !== null) constant(to, path, `${where}.table["${from}"]`);
       const otherwise = rule.otherwise ?? 'keep';
+      if (typeof otherwise === 'object') constant(otherwise.value, path, `${where}.otherwise.value`);
       const one = (value: string): string | undefined => {
         if (table.has(value)) return table.get(value) ?? undefined;
         if (otherwise === 'keep') return value;

@@ -1,11 +1,12 @@
 import type { WriteResult } from '../dialect.js';
 import { redactUrl } from '../errors.js';
 import { maskPayload } from '../mask.js';
+import { takeLock, type RunLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import { RunHistory } from '../state/runs-query.js';
 import type { Mapping } from '../mapping-file/index.js';
 import { openRejects, type RejectsSink } from '../../io/rejects.js';
-import { finish, openOutput } from '../../io/streams.js';
+import { checkOutputPath } from '../../io/atomic-file.js';
 import type { Logger } from '../../ui/logger.js';
 import { migrate, type MigrateEndpoint, type MigrateOptions, type MigrateResult } from './pipeline.js';
 import { writeReport } from './report.js';
@@ -30,6 +31,8 @@ export interface RunMigrateOptions extends Omit<MigrateOptions, 'state' | 'onPro
   rejectsFormat?: 'csv' | 'jsonl';
   rawCsv?: boolean;
   reportPath?: string;
+  /** Replace a rejects or report file that exists (`--force`). */
+  force?: boolean;
   log: Logger;
   /**
    * The arguments as typed (`process.argv.slice(2)`): kept with the run, so
@@ -48,13 +51,17 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
   const state = options.dryRun ? openExisting(options.stateDir) : new StateStore(options.stateDir);
   let rejects: RejectsSink | undefined;
   let history: RunHistory | undefined;
+  let lock: RunLock | undefined;
   try {
-    if (options.reportPath) await finish(await openOutput(options.reportPath, 'report file'));
-    if (options.rejectsPath && !options.dryRun) rejects = await openRejects(options.rejectsPath, options.rejectsFormat ?? 'csv', options.rawCsv);
     const source = { ...options.source, stateId: stateIdOf(options.source) };
     const target = { ...options.target, stateId: stateIdOf(options.target) };
     history = options.dryRun ? undefined : RunHistory.open(options.stateDir);
     let recorded = false;
+    // One run of a pair at a time (SPEC section 5); a dry run writes no state, so it needs no lock.
+    if (!options.dryRun && state) lock = takeLock(state, `migrate ${source.stateId} → ${target.stateId}`, 'migrate', options.log);
+    // Files that could not be written are exit 2 before anything is read or sent.
+    if (options.reportPath) await checkOutputPath(options.reportPath, { what: 'report file', force: options.force });
+    if (options.rejectsPath && !options.dryRun) rejects = await openRejects(options.rejectsPath, options.rejectsFormat ?? 'csv', options.rawCsv, options.force);
     const result = await migrate({
       ...options,
       source,
@@ -70,7 +77,7 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
       onPreview: (record, payload) => options.log.summary(`would send ${record.key}: ${JSON.stringify(maskPayload(payload))}`),
       onProblem: async (problem: WriteResult) => {
         if (rejects) await rejects.add(problem);
-        else options.log.warn(`${problem.status} ${problem.key}: ${problem.reason ?? ''}`);
+        else options.log.warn(`${options.dryRun ? 'would reject' : problem.status} ${problem.key}: ${problem.reason ?? ''}`);
       },
     });
     if (history && result.run) {
@@ -82,7 +89,7 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
     await rejects?.close();
     rejects = undefined;
     try {
-      if (options.reportPath) await writeReport(options.reportPath, result);
+      if (options.reportPath) await writeReport(options.reportPath, result, options.force);
     } finally {
       await result.outcomes.dispose();
     }
@@ -90,6 +97,7 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
   } finally {
     await rejects?.close();
     history?.close();
+    lock?.release();
     state?.close();
   }
 }

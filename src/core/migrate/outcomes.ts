@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { WriteStatus } from '../dialect.js';
+import { redactSecrets } from '../secrets.js';
 
 /** What happened to one record, as the report lists it. */
 export interface RecordOutcome {
@@ -39,7 +40,8 @@ export class OutcomeLog {
   }
 
   async add(outcome: RecordOutcome): Promise<void> {
-    this.buffer.push(JSON.stringify(outcome));
+    // Reasons come from targets, which may repeat a credential: redacted as the logs are (SPEC section 6).
+    this.buffer.push(JSON.stringify(outcome.reason === undefined ? outcome : { ...outcome, reason: redactSecrets(outcome.reason) }));
     if (this.buffer.length >= 500) await this.flush();
   }
 

@@ -1,9 +1,11 @@
 import { emailKey, type Customer } from '../customer.js';
 import { BugError } from '../errors.js';
 import type { Dialect, DialectContext, WriteResult, WriteStatus } from '../dialect.js';
+import { invalidInput } from '../invalid-input.js';
 import type { Mapping } from '../mapping-file/index.js';
 import { MappingError } from '../mapping-file/index.js';
 import { planRecords } from '../push.js';
+import { EmailClaims } from '../duplicates.js';
 import type { Confirmation, RunRow, StateStore } from '../state/store.js';
 import { countResult, emptyCounts, settleCounts, type RunCounts } from '../summary.js';
 import type { Logger } from '../../ui/logger.js';
@@ -155,6 +157,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       progress.read = counts.read;
       let record: Customer;
       try {
+        // A line of an input file whose cells do not validate is rejected as a mapping failure is.
+        const invalid = invalidInput(original);
+        if (invalid) throw new MappingError(invalid.reason);
         record = options.mapping ? options.mapping(original) : original;
       } catch (error) {
         if (!(error instanceof MappingError)) throw error;
@@ -245,6 +250,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
 
   async function dryRun(): Promise<void> {
     const pairs = new Map<Customer, Customer>();
+    // The real run refuses a second source record with an email already in the run: so does the dry run.
+    const claims = new EmailClaims();
     async function* records(): AsyncGenerator<Customer> {
       for await (const { original, record } of mapped()) {
         pairs.set(record, original);
@@ -258,8 +265,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       previews: options.previews ?? 3,
       onPreview: options.onPreview,
       classify: async (record) => {
-        if (!incremental) return undefined;
         const original = pairs.get(record)!;
+        const email = emailKey(record.email);
+        const owner = email === undefined ? undefined : claims.claim(email, original.key);
+        if (owner !== undefined) return { status: 'rejected', reason: sharedEmailReason(record.email!, owner) };
+        if (!incremental) return undefined;
         const known = state!.getCrosswalk(source.stateId, original.key, target.stateId);
         if (known && known.hash === hashOf(record) && !state!.getPending(source.stateId, original.key, target.stateId)) {
           return { status: 'unchanged', id: known.targetId };
@@ -270,10 +280,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         const original = pairs.get(result.record) ?? result.record;
         pairs.delete(result.record);
         countResult(counts, result.status);
+        if (result.status === 'rejected') await options.onProblem?.(result);
         await outcomes.add(outcomeOf(original, result.record, result.status, { targetId: result.id, reason: result.reason }));
         emit('tick');
       },
-    });
+    }).finally(() => claims.close());
     void plan;
   }
 
@@ -297,7 +308,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         const email = emailKey(record.email);
         const owner = email === undefined ? undefined : store.claimEmail(current.id, email, original.key);
         if (owner !== undefined) {
-          const reason = `email ${record.email} is also on source key ${owner}: not sent, so it cannot overwrite that customer on the target`;
+          const reason = sharedEmailReason(record.email!, owner);
           countResult(counts, 'rejected');
           await options.onProblem?.({ status: 'rejected', key: original.key, reason, record: original });
           await outcomes.add(outcomeOf(original, record, 'rejected', { reason }));
@@ -380,6 +391,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       flush();
     }
   }
+}
+
+function sharedEmailReason(email: string, owner: string): string {
+  return `email ${email} is also on source key ${owner}: not sent, so it cannot overwrite that customer on the target`;
 }
 
 function requestsOf(endpoint: MigrateEndpoint): number | undefined {

@@ -1,4 +1,5 @@
-import { finish, openOutput, writeChunk } from '../../io/streams.js';
+import { openOutputFile } from '../../io/atomic-file.js';
+import { writeChunk } from '../../io/streams.js';
 import { redactSecrets } from '../secrets.js';
 import type { MigrateResult } from './pipeline.js';
 
@@ -9,8 +10,17 @@ import type { MigrateResult } from './pipeline.js';
  * set a password. Written streaming: records are read back from the outcome
  * log, never held in memory.
  */
-export async function writeReport(path: string, result: MigrateResult): Promise<void> {
-  const output = await openOutput(path, 'report file');
+export async function writeReport(path: string, result: MigrateResult, force = false): Promise<void> {
+  const file = await openOutputFile(path, { what: 'report file', force });
+  try {
+    await writeDocument(file.stream, result);
+    await file.commit();
+  } finally {
+    await file.abort();
+  }
+}
+
+async function writeDocument(output: NodeJS.WritableStream, result: MigrateResult): Promise<void> {
   const head = {
     run: result.run
       ? { id: result.run.id, source: result.source, target: result.target, status: result.status, resumed: result.resumed, startedAt: result.startedAt, finishedAt: result.finishedAt }
@@ -37,5 +47,4 @@ export async function writeReport(path: string, result: MigrateResult): Promise<
     first = false;
   }
   await writeChunk(output, `${first ? '' : '\n  '}]\n}\n`);
-  await finish(output);
 }

@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomerSchema, type Customer } from '../customer.js';
-import { UserError } from '../errors.js';
+import { BugError, UserError } from '../errors.js';
 import type { RunCounts } from '../summary.js';
+import { SqliteRunLocks, type RunLock, type RunLocks } from './lock.js';
 
 /**
  * The durable state of custsync (SPEC section 5): one SQLite database,
@@ -18,7 +19,8 @@ import type { RunCounts } from '../summary.js';
  *   looks these up on the target before sending them again, so a kill at any
  *   moment never leaves a duplicate;
  * - `snapshots` / `snapshot_records`: the last records of a profile, for
- *   `diff --since-last`.
+ *   `diff --since-last`;
+ * - `locks`: which process runs a scope now (`./lock.ts`).
  *
  * Every write is a transaction; a killed process leaves the database as of
  * its last commit. Nothing secret is stored: labels are profile names or file
@@ -164,6 +166,7 @@ export class StateStore {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly statements;
+  private locks?: RunLocks;
 
   /** Opens (creating when needed) `state.db` in `dir`, or an in-memory store for `:memory:`. */
   constructor(dir: string, options: { readonly?: boolean } = {}) {
@@ -178,6 +181,7 @@ export class StateStore {
         this.db.pragma('foreign_keys = ON');
         this.db.exec(ddl);
         this.db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)').run('schema', String(schemaVersion));
+        this.locks = new SqliteRunLocks(this.db);
       }
       this.db.pragma('busy_timeout = 5000');
     } catch (error) {
@@ -215,6 +219,16 @@ export class StateStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Takes the lock of a scope (e.g. one migration pair) for this process:
+   * exit 2 naming the holder when another live run has it (SPEC section 5).
+   * Take it before the first write of a run; release it when the run ends.
+   */
+  lock(scope: string, command: string): RunLock {
+    if (!this.locks) throw new BugError('a read-only state store cannot take a lock');
+    return this.locks.acquire(scope, command);
   }
 
   // ---- runs ---------------------------------------------------------------

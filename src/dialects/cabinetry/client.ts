@@ -132,8 +132,10 @@ type Outcome = Omit<WriteResult, 'record' | 'key'>;
 /** The answer to a create or update as a per-record outcome; a 2xx that is not an envelope stops the run. */
 function outcomeOf(response: HttpResponse, success: 'created' | 'updated'): Outcome {
   const messages = errorMessages(response);
-  if (messages) return { status: 'rejected', reason: messages.join('; ') || `the API refused it (${response.status})` };
-  if (!isOk(response)) return { status: 'rejected', reason: `the API answered ${response.status}: ${snippet(response.text, 200)}` };
+  // A 4xx refused the record; a 5xx that was not retried leaves unknown whether it landed (SPEC section 6).
+  const status = response.status >= 500 ? 'failed' : 'rejected';
+  if (messages) return { status, reason: messages.join('; ') || `the API refused it (${response.status})` };
+  if (!isOk(response)) return { status, reason: `the API answered ${response.status}: ${snippet(response.text, 200)}` };
   const { customer } = parseJsonBody(response, OneEnvelopeSchema);
   return { status: success, id: String(customer.id) };
 }

@@ -12,6 +12,11 @@ export const cabinetryDialect: Dialect = {
   read: readCustomers,
   write: (ctx, records, options) => writeCustomers(ctx, records, options.mode),
   find: findCustomer,
+  // The document's mandatory fields and a well-formed email: what writeOne rejects before sending.
+  check: (record) => {
+    const { problems } = toWire(record);
+    return problems.length > 0 ? problems.join('; ') : undefined;
+  },
   count: countCustomers,
   project: (record, ctx) => project(record, ctx.profileName),
   preview: (record) => {

@@ -1,3 +1,4 @@
+import { isEmailAddress } from '../../core/email.js';
 import { defaultAddress, parseCustomer, type Address, type AddressDraft, type Customer } from '../../core/customer.js';
 import type { WireAddress, WireCustomer, WireDeliveryAddress, WirePayload, WirePayloadAddress, WirePayloadDeliveryAddress } from './schema.js';
 
@@ -179,6 +180,7 @@ export function toWire(customer: Customer): WireDraft {
 
   if (!payload.name) problems.push('name is mandatory: the record has no company and no first or last name');
   if (!payload.email) problems.push('email is mandatory: the record has no email');
+  else if (!isEmailAddress(payload.email)) problems.push(`email "${payload.email}" is not a valid email address`);
   if (!payload.phone) problems.push('phone is mandatory: the record has no phone');
   if (!payload.contact_address) problems.push('a contact address is mandatory: the record has no billing or shipping address');
   else if (!payload.contact_address.state && !payload.contact_address.state_code) {

@@ -8,10 +8,16 @@ export const jsonlDialect: Dialect = {
   id: 'jsonl',
   title: 'JSON Lines file of canonical customers (jsonl:PATH)',
   kind: 'file',
-  read: (ctx, query) => readFile(ctx, query, readJsonl),
-  write: (ctx, records) =>
-    writeFile(ctx, records, (output) => ({
-      write: (record) => writeChunk(output, `${JSON.stringify(record)}\n`),
-      end: async () => undefined,
-    })),
+  read: (ctx, query) =>
+    readFile(ctx, query, (input, name) => readJsonl(input, name, { ignoreUnknownColumns: ctx.file.ignoreUnknownColumns, rejectInvalid: ctx.file.rejectInvalid })),
+  write: (ctx, records, options) =>
+    writeFile(
+      ctx,
+      records,
+      (output) => ({
+        write: (record) => writeChunk(output, `${JSON.stringify(record)}\n`),
+        end: async () => undefined,
+      }),
+      { mode: options.mode, read: (input, name) => readJsonl(input, name) },
+    ),
 };

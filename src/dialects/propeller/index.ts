@@ -1,6 +1,7 @@
 import { inBatches } from '../../core/concurrent.js';
 import type { Customer } from '../../core/customer.js';
 import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../core/dialect.js';
+import { emailRefusal } from '../../core/email.js';
 import { matches, type ReadQuery } from '../../core/query.js';
 import { addressesOf, batchSizeOf, existingIds, getCustomer, pushDown, searchAll, searchPage, sourceOf } from './client.js';
 import { MappingError, projectHeld, toCanonical, toWireCustomer } from './mapping.js';
@@ -64,6 +65,22 @@ async function* read(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Cust
   }
 }
 
+/** What the API would refuse, known without asking (its schema checks): rejected before sending, and by dry runs. */
+function checkRecord(record: Customer, source: string): string | undefined {
+  let payload: WireCustomerInput;
+  try {
+    payload = toWireCustomer(record, source);
+  } catch (error) {
+    if (error instanceof MappingError) return error.message;
+    throw error;
+  }
+  const email = emailRefusal(payload.email);
+  if (email !== undefined) return email;
+  if (payload.ssn !== undefined && !/^\d+$/.test(String(payload.ssn))) return `custom.ssn must be a whole number, not "${String(payload.ssn)}"`;
+  if (payload.primaryLanguage !== undefined && !/^[a-z]{2}$/i.test(payload.primaryLanguage)) return `custom.primaryLanguage must be an ISO 639-1 code, not "${payload.primaryLanguage}"`;
+  return undefined;
+}
+
 async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, options: WriteOptions): AsyncGenerator<WriteResult> {
   const source = sourceOf(ctx);
   // Into a target that was empty when the write began, no customer created can share an email
@@ -73,17 +90,14 @@ async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, opt
   for await (const batch of inBatches(records, batchSizeOf(ctx))) {
     emptyAtStart ??= (await searchPage(ctx, 1, 1, {}, false)).total === 0;
     const results: WriteResult[] = new Array(batch.length);
-    const reject = (index: number, reason: string) => {
-      results[index] = { status: 'rejected', key: batch[index].key, reason, record: batch[index] };
+    const reject = (index: number, reason: string, status: 'rejected' | 'failed' = 'rejected') => {
+      results[index] = { status, key: batch[index].key, reason, record: batch[index] };
     };
     let sending: Array<{ index: number; payload: WireCustomerInput }> = [];
     batch.forEach((record, index) => {
-      try {
-        sending.push({ index, payload: toWireCustomer(record, source) });
-      } catch (error) {
-        if (!(error instanceof MappingError)) throw error;
-        reject(index, error.message);
-      }
+      const problem = checkRecord(record, source);
+      if (problem !== undefined) reject(index, problem);
+      else sending.push({ index, payload: toWireCustomer(record, source) });
     });
     if (sending.length > 0 && options.mode !== 'upsert') {
       const existing = await existingIds(ctx, sending.map((s) => batch[s.index].key), source);
@@ -132,6 +146,7 @@ export const propellerDialect: Dialect = {
   read,
   write,
   find,
+  check: (record, ctx) => checkRecord(record, sourceOf(ctx)),
   count,
   project: (record, ctx) => projectHeld(record, ctx.profile.source?.trim() ?? '', ctx.profileName),
   preview: (record, ctx) => {

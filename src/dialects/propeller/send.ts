@@ -14,7 +14,7 @@ export interface Landed {
 /**
  * Sends one batch (customers with their addresses inline) in one bulk call
  * and reads each item's result. `reject` is called for every customer that
- * did not land, with the reason.
+ * did not land, with the reason (and `failed` when it cannot be told).
  *
  * A call refused as a whole (a 4xx) whose messages name items
  * (`#/customers/3: extraneous key [company] is not permitted`) rejects
@@ -23,7 +23,7 @@ export interface Landed {
 export async function sendBatch(
   ctx: DialectContext,
   sending: Array<{ index: number; payload: WireCustomerInput }>,
-  reject: (index: number, reason: string) => void,
+  reject: (index: number, reason: string, status?: 'rejected' | 'failed') => void,
 ): Promise<Landed[]> {
   const landed: Landed[] = [];
   let pending = sending;
@@ -38,9 +38,11 @@ export async function sendBatch(
         if (at && Number(at[1]) < pending.length) named.set(Number(at[1]), [...(named.get(Number(at[1])) ?? []), message]);
       }
       if (named.size === 0) {
-        // Nothing of it landed, and nothing says which customer was the cause.
+        // Nothing of it landed, and nothing says which customer was the cause. A 5xx that was
+        // not retried may have landed or not: failed, not rejected (SPEC section 6).
         const reason = describeFailure(answer.failure);
-        for (const { index } of pending) reject(index, reason);
+        const status = answer.failure.status >= 500 ? 'failed' : 'rejected';
+        for (const { index } of pending) reject(index, reason, status);
         break;
       }
       for (const [position, own] of named) reject(pending[position].index, propellerErrorMessage({ ...body, messages: own }));

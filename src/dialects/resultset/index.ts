@@ -1,6 +1,7 @@
 import { inBatches, mapConcurrent } from '../../core/concurrent.js';
 import type { Customer } from '../../core/customer.js';
 import { emailKey } from '../../core/customer.js';
+import { emailRefusal } from '../../core/email.js';
 import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../core/dialect.js';
 import { ProtocolError } from '../../core/errors.js';
 import { applyQuery, type ReadQuery } from '../../core/query.js';
@@ -43,9 +44,22 @@ interface WriteRun {
   groups?: Set<string>;
 }
 
+/** What the API would answer `<error>` for, known without asking: rejected before the upsert, and by dry runs. */
+function checkRecord(record: Customer): string | undefined {
+  const email = emailRefusal(record.email);
+  if (email !== undefined) return email;
+  const discount = record.discountPercent === undefined ? undefined : Math.round(record.discountPercent);
+  if (discount !== undefined && (discount < 0 || discount > 999)) return `discount must be a whole percentage from 0 to 999, not ${record.discountPercent}`;
+  return undefined;
+}
+
 async function* writeBatch(ctx: DialectContext, run: WriteRun, records: Customer[], options: WriteOptions): AsyncGenerator<WriteResult> {
   let pending: Array<{ record: Customer; node: CustomerNode }> = [];
-  for (const record of records) pending.push({ record, node: toWire(record) });
+  for (const record of records) {
+    const problem = checkRecord(record);
+    if (problem !== undefined) yield { status: 'rejected', key: record.key, reason: problem, record };
+    else pending.push({ record, node: toWire(record) });
+  }
 
   // --mode create / update: look each record up first (the upsert alone cannot refuse).
   if (options.mode !== 'upsert') {
@@ -120,6 +134,8 @@ export const resultsetDialect: Dialect = {
       yield* writeBatch(ctx, run, batch, options);
     }
   },
+
+  check: (record) => checkRecord(record),
 
   async find(ctx, record) {
     const one = await getCustomer(ctx, record.key);

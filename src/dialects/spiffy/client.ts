@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { emailKey, type Customer } from '../../core/customer.js';
 import type { DialectContext } from '../../core/dialect.js';
-import { RemoteError, snippet } from '../../core/errors.js';
+import { ProtocolError, RemoteError, snippet } from '../../core/errors.js';
 import { parseJsonBody, type HttpClient, type HttpRequest, type HttpResponse } from '../../http/client.js';
 import { sleep } from '../../http/rate-limit.js';
 import { SYSTEM } from './mapping.js';
@@ -30,8 +30,12 @@ const SEARCH = 'api/customers/search.json';
 const COUNT = 'api/customers/count.json';
 const one = (id: string | number) => `api/customers/${encodeURIComponent(String(id))}.json`;
 
-/** The outcome of a create or an update: the stored customer, or why this record was refused. */
-export type WriteAnswer = { ok: true; customer: SpiffyCustomer } | { ok: false; reason: string };
+/**
+ * The outcome of a create or an update: the stored customer, or why this
+ * record was refused (`rejected`), or why custsync cannot tell whether it
+ * landed (`failed`, SPEC section 6).
+ */
+export type WriteAnswer = { ok: true; customer: SpiffyCustomer } | { ok: false; reason: string; failed?: true };
 
 // ---------------------------------------------------------------------------
 // Rate limit: slow down before the server's window runs out.
@@ -207,9 +211,10 @@ export class SpiffyApi {
     try {
       response = await this.send({ method: 'POST', path: LIST, json: { customer: payload }, recover });
     } catch (error) {
-      // Without an email the create could not be checked, so it was not sent again: this record failed, the run goes on.
-      if (!recover && error instanceof RemoteError && (error.status ?? 0) >= 500) {
-        return { ok: false, reason: `${error.message}; not sent again: without an email custsync cannot check whether it was created` };
+      // Without an email the create could not be checked, so it was not sent again: whether it landed is
+      // unknown (a 5xx or a broken connection after the request left), so this record failed; the run goes on.
+      if (!recover && error instanceof RemoteError && !(error instanceof ProtocolError) && (error.status === undefined || error.status >= 500)) {
+        return { ok: false, failed: true, reason: `${error.message}; not sent again: without an email custsync cannot check whether it was created` };
       }
       throw error;
     }
@@ -219,7 +224,8 @@ export class SpiffyApi {
   /** `PUT /api/customers/{id}.json` (idempotent, so retried by the core). */
   async update(id: number, payload: SpiffyCustomerPayload): Promise<WriteAnswer> {
     const response = await this.send({ method: 'PUT', path: one(id), json: { customer: { ...payload, id } } });
-    if (response.status === 404) return { ok: false, reason: `customer ${id} is no longer on the target (404)` };
+    // Removed between the lookup and the update: nothing about the record; a new run creates it.
+    if (response.status === 404) return { ok: false, failed: true, reason: `customer ${id} was removed from the target while it was written (404); run again to create it` };
     return this.answer(response, 200);
   }
 

@@ -3,7 +3,7 @@ import { applyQuery } from '../../core/query.js';
 import { SpiffyApi, readRateLimitHeader } from './client.js';
 import { pushDown } from './filters.js';
 import { fromWire, projectRecord, toWire } from './mapping.js';
-import { writeRecords } from './write.js';
+import { checkRecord, writeRecords } from './write.js';
 
 /** Spiffy Stores: JSON REST under `/api/customers.json` (SPEC sections 4 and 8 `spiffy`). */
 export const spiffyDialect: Dialect = {
@@ -24,6 +24,8 @@ export const spiffyDialect: Dialect = {
   },
 
   write: (ctx, records, options) => writeRecords(ctx, records, options.mode),
+
+  check: (record) => checkRecord(record),
 
   async find(ctx, record) {
     const found = await new SpiffyApi(ctx).locate(record);

@@ -3,6 +3,7 @@ import type { DialectContext, WriteMode, WriteResult } from '../../core/dialect.
 import { SpiffyApi } from './client.js';
 import { payloadUnchanged, toWire } from './mapping.js';
 import { mapUnordered } from '../../core/concurrent.js';
+import { emailRefusal } from '../../core/email.js';
 
 /**
  * Writes records to Spiffy, `ctx.concurrency` at a time: each record is
@@ -17,8 +18,15 @@ export function writeRecords(ctx: DialectContext, records: AsyncIterable<Custome
   return mapUnordered(records, ctx.concurrency, (record) => writeOne(api, ctx, record, mode));
 }
 
+/** What Spiffy would refuse, known without asking (its `422 email is invalid`): rejected before any request, and by dry runs. */
+export function checkRecord(record: Customer): string | undefined {
+  return emailRefusal(record.email);
+}
+
 async function writeOne(api: SpiffyApi, ctx: DialectContext, record: Customer, mode: WriteMode): Promise<WriteResult> {
   const base = { key: record.key, record };
+  const problem = checkRecord(record);
+  if (problem !== undefined) return { ...base, status: 'rejected', reason: problem };
   const payload = toWire(record);
   const existing = await api.locate(record);
   if (existing) {
@@ -26,9 +34,9 @@ async function writeOne(api: SpiffyApi, ctx: DialectContext, record: Customer, m
     if (mode === 'create') return { ...base, id, status: 'rejected', reason: `exists on the target as customer ${id} (--mode create)` };
     if (payloadUnchanged(payload, existing, ctx.profileName)) return { ...base, id, status: 'unchanged' };
     const answer = await api.update(existing.id, payload);
-    return answer.ok ? { ...base, id, status: 'updated' } : { ...base, id, status: 'rejected', reason: answer.reason };
+    return answer.ok ? { ...base, id, status: 'updated' } : { ...base, id, status: answer.failed ? 'failed' : 'rejected', reason: answer.reason };
   }
   if (mode === 'update') return { ...base, status: 'rejected', reason: `not found on the target${record.email ? ` by email ${record.email}` : ' (no email to look it up by)'} (--mode update)` };
   const answer = await api.create(payload);
-  return answer.ok ? { ...base, id: String(answer.customer.id), status: 'created' } : { ...base, status: 'rejected', reason: answer.reason };
+  return answer.ok ? { ...base, id: String(answer.customer.id), status: 'created' } : { ...base, status: answer.failed ? 'failed' : 'rejected', reason: answer.reason };
 }

@@ -74,7 +74,7 @@ describe('mapping file rules', () => {
   });
 
   it('rejects a record the rules make invalid, with a MappingError', () => {
-    expect(() => map([{ op: 'set', field: 'language', value: 'english' }])).toThrow(MappingError);
+    expect(() => map([{ op: 'rename', from: 'firstName', to: 'language' }])).toThrow(MappingError);
     expect(() => map([{ op: 'rename', from: 'firstName', to: 'gender' }])).toThrow(/not one of m, f, u/);
   });
 });
@@ -95,6 +95,10 @@ describe('mapping file errors name the JSON path', () => {
     [{ rules: [{ op: 'explode' }] }, /^mapping\.json: rules\[0\]\.op: "op" must be one of/],
     [{ rules: [{ op: 'drop', field: 'emial' }] }, /^mapping\.json: rules\[0\]\.field: unknown field "emial"/],
     [{ rules: [{ op: 'set', field: 'wholesale', value: 'maybe' }] }, /^mapping\.json: rules\[0\]\.value: "maybe" is not true or false/],
+    [{ rules: [{ op: 'set', field: 'language', value: 'german' }] }, /^mapping\.json: rules\[0\]\.value: "german" must be an ISO 639-1 code/],
+    [{ rules: [{ op: 'set', field: 'dateOfBirth', value: '1990-02-30' }] }, /^mapping\.json: rules\[0\]\.value: "1990-02-30" is not a day of the calendar/],
+    [{ rules: [{ op: 'table', field: 'language', table: { DE: 'german' } }] }, /^mapping\.json: rules\[0\]\.table\["DE"\]: "german" must be/],
+    [{ rules: [{ op: 'table', field: 'gender', table: {}, otherwise: { value: 'x' } }] }, /^mapping\.json: rules\[0\]\.otherwise\.value: "x" is not one of m, f, u/],
     [{ rules: [{ op: 'template', field: 'note', template: '{nope}' }] }, /^mapping\.json: rules\[0\]\.template: unknown field "nope"/],
     [{ rules: [{ op: 'drop', field: 'note', extra: 1 }] }, /^mapping\.json: rules\[0\]: unknown key "extra"/],
     [{ rule: [] }, /^mapping\.json: /],

@@ -170,8 +170,9 @@ describe('migrate pipeline', () => {
   });
 
   it('rejections from the target and from the mapping go to onProblem and the counts add up', async () => {
-    source[0] = { ...source[0], email: 'refuse@example.com' };
-    const mapping = parseMapping(JSON.stringify({ rules: [{ op: 'table', field: 'language', table: { de: 'german' } }] }), 'm.json');
+    source[0] = { ...source[0], email: 'refuse@example.com', firstName: undefined };
+    // A first name is no ISO 639-1 code: the mapping fails for each record that has one.
+    const mapping = parseMapping(JSON.stringify({ rules: [{ op: 'rename', from: 'firstName', to: 'language' }] }), 'm.json');
     const result = await run({ mapping });
     const c = result.counts;
     expect(c.read).toBe(60);
