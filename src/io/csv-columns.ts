@@ -202,8 +202,12 @@ export function rowToCustomer(row: CsvRow, options: RowOptions = {}): Customer {
   }
   if (row.key === undefined) {
     // A file without a `key` column (a hand-made list): the email is the key (SPEC section 3).
-    if (typeof draft.email !== 'string' || draft.email.trim() === '') throw new CellError('email', 'is empty, and in a file without a "key" column the email is the key');
-    draft.key = draft.email.trim();
+    if (typeof draft.email === 'string' && draft.email.trim() !== '') draft.key = draft.email.trim();
+    else {
+      // The email is the only fault to name: the stand-in key keeps "key" out of the reason.
+      draft.key = options.fallbackKey ?? '(no key)';
+      if (!bad.some((cell) => cell.column === 'email')) bad.push(new CellError('email', 'is empty, and in a file without a "key" column the email is the key'));
+    }
   }
   draft.groups = (row.groups ?? '').split(';');
   const addresses: AddressDraft[] = [];
