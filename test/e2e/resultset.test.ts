@@ -106,7 +106,10 @@ describe('resultset: reading', () => {
     expect(new Set(records.map((r) => r.key)).size).toBe(23);
     expect(records[0].key).toBe('C000001');
     expect(records[22].key).toBe('C000023');
-    expect(handle.stats().byMethod.GET).toBe(5);
+    // Each read overlaps the one before by at least two customers: 23 in reads of about 5 take 7 to 9 reads.
+    const gets = handle.stats().byMethod.GET ?? 0;
+    expect(gets).toBeGreaterThanOrEqual(7);
+    expect(gets).toBeLessThanOrEqual(9);
   });
 
   it('pushes exact-match filters and --since down as query parameters and still filters on the client', async () => {

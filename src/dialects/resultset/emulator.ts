@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { generateCustomers } from '../../emulator/generator.js';
+import { generateCustomer, generateCustomers } from '../../emulator/generator.js';
 import { hasBasic, startEmulatorServer, type EmulatorReply, type EmulatorRequest } from '../../emulator/server.js';
-import type { EmulatorHandle, EmulatorOptions } from '../../emulator/types.js';
+import type { EmulatorHandle, EmulatorOptions, MutableBase } from '../../emulator/types.js';
 import { maxPageSize, defaultPageSize } from './client.js';
 import { toWire } from './mapping.js';
 import { joined, parseSpec, type ResourceSpec } from './resource-spec.js';
@@ -55,6 +55,8 @@ function ok(root: Record<string, unknown>): EmulatorReply {
 
 export class ResultsetStore {
   readonly customers = new Map<string, StoredCustomer>();
+  /** Usernames in the list's order: the order they were created in. */
+  readonly order: string[] = [];
   readonly groups = new Map<string, UserGroup>();
   private linkSeq = 0;
   private clock = 0;
@@ -63,6 +65,18 @@ export class ResultsetStore {
   now(): string {
     this.clock = Math.max(Date.now(), this.clock + 1);
     return new Date(this.clock).toISOString();
+  }
+
+  /** Stores a customer; a new username goes to the end of the list. */
+  put(username: string, stored: StoredCustomer): void {
+    if (!this.customers.has(username)) this.order.push(username);
+    this.customers.set(username, stored);
+  }
+
+  remove(username: string): boolean {
+    if (!this.customers.delete(username)) return false;
+    this.order.splice(this.order.indexOf(username), 1);
+    return true;
   }
 
   link(code: string, subscribed = '1'): StoredGroupLink {
@@ -84,7 +98,7 @@ function seed(store: ResultsetStore, options: EmulatorOptions): void {
     if (i % 3 === 0) stored.fields.password = hashPassword(`password-${i}`);
     stored.fields.date_created = customer.createdAt;
     stored.fields.date_updated = customer.updatedAt;
-    store.customers.set(customer.key, stored);
+    store.put(customer.key, stored);
   }
 }
 
@@ -155,7 +169,7 @@ function applyFields(stored: StoredCustomer, node: XmlNode): void {
   }
 }
 
-export function resultsetRoutes(store: ResultsetStore) {
+export function resultsetRoutes(store: ResultsetStore, onList: (req: EmulatorRequest) => void = () => undefined) {
   const resourceOf = (req: EmulatorRequest): ResourceSpec | EmulatorReply => {
     try {
       return parseSpec(req.params.spec);
@@ -199,14 +213,20 @@ export function resultsetRoutes(store: ResultsetStore) {
         return errorReply(400, `unknown filter "${name}"`);
       }
     }
-    const matching = [...store.customers].filter(([username, stored]) => {
-      if (since !== undefined && new Date(stored.fields.date_updated ?? 0).getTime() < since) return false;
-      return filters.every(([name, value]) => {
-        const actual = name === 'username' ? username : (stored.fields[name] ?? '');
-        return name === 'email' ? actual.toLowerCase() === value.toLowerCase() : actual === value;
-      });
-    });
-    const slice = matching.slice((page - 1) * limit, page * limit);
+    onList(req);
+    // Without filters the page is a slice of the list; with them, the list is filtered first.
+    const matching =
+      since === undefined && filters.length === 0
+        ? store.order
+        : store.order.filter((username) => {
+            const stored = store.customers.get(username)!;
+            if (since !== undefined && new Date(stored.fields.date_updated ?? 0).getTime() < since) return false;
+            return filters.every(([name, value]) => {
+              const actual = name === 'username' ? username : (stored.fields[name] ?? '');
+              return name === 'email' ? actual.toLowerCase() === value.toLowerCase() : actual === value;
+            });
+          });
+    const slice = matching.slice((page - 1) * limit, page * limit).map((username): [string, StoredCustomer] => [username, store.customers.get(username)!]);
     return ok({
       '@total': String(matching.length),
       '@page': String(page),
@@ -239,7 +259,7 @@ export function resultsetRoutes(store: ResultsetStore) {
         }
       }
       stored.fields.date_updated = store.now();
-      store.customers.set(username, stored);
+      store.put(username, stored);
       results.push({ username, action: existing ? 'update' : 'create' });
     }
     return ok({ Result: results });
@@ -316,13 +336,48 @@ export function resultsetRoutes(store: ResultsetStore) {
   ];
 }
 
+/** Tests: customers created, deleted or changed between pages (EmulatorOptions.beforeList). */
+function mutableBase(store: ResultsetStore, options: EmulatorOptions): MutableBase {
+  let created = 0;
+  return {
+    keys: () => [...store.order],
+    create(count) {
+      const keys: string[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const customer = generateCustomer((options.customers ?? 50) + created, options.seed ?? 1);
+        created += 1;
+        const { UserCustomerGroup, ...fields } = toWire(customer);
+        const stored: StoredCustomer = { fields: fields as StoredCustomer['fields'], groups: (UserCustomerGroup ?? []).map((g) => store.link(g.group_code)) };
+        stored.fields.date_created = stored.fields.date_updated = store.now();
+        store.put(customer.key, stored);
+        keys.push(customer.key);
+      }
+      return keys;
+    },
+    remove: (key) => store.remove(key),
+    touch(key) {
+      const stored = store.customers.get(key);
+      if (!stored) return false;
+      stored.fields.custom_data4 = `changed ${store.now()}`;
+      stored.fields.date_updated = store.now();
+      return true;
+    },
+  };
+}
+
 export async function startResultsetEmulator(options: EmulatorOptions): Promise<EmulatorHandle> {
   const store = new ResultsetStore();
   seed(store, options);
+  const base = mutableBase(store, options);
+  let lists = 0;
+  const onList = (req: EmulatorRequest) => {
+    lists += 1;
+    options.beforeList?.({ n: lists, query: req.query, base });
+  };
   const server = await startEmulatorServer({
     ...options,
     name: 'resultset',
-    routes: resultsetRoutes(store),
+    routes: resultsetRoutes(store, onList),
     errorReply,
     authorize: (req) => (hasBasic(req, credentials.username, credentials.password) ? undefined : errorReply(401, 'authentication required: send HTTP basic auth')),
   });
