@@ -69,27 +69,27 @@ export function overlapOf(pageSize: number): { min: number; max: number } {
 }
 
 /**
- * The read after one that ended at position `after`: it starts
- * `overlap.min` or more positions before `after` and asks for a `limit`
- * that divides its start (so that it is a page); of the limits near
- * `pageSize`, the one that overlaps least, and within `overlap.max` the one
- * nearest `pageSize`. Far into a long list every start has a good divisor;
- * when none of the limits near `pageSize` fits, any limit up to the
- * largest is tried.
+ * The read after one that ended at position `after`: it starts at least
+ * `overlap.min` positions before `after` and asks for a `limit` that
+ * divides its start (so that it is a page). Of the limits near `pageSize`,
+ * the one that gets furthest (fewest requests), an overlap beyond
+ * `overlap.max` counting against it. Far into a long list every start has
+ * a good divisor; when none of the limits near `pageSize` moves on, any
+ * limit up to the largest is tried.
  */
 export function nextSpan(after: number, pageSize: number, maxPageSize: number, overlap = overlapOf(pageSize)): Span {
   const size = Math.max(1, Math.min(pageSize, maxPageSize));
   if (after <= overlap.min) return { page: 1, limit: size, start: 0 };
   const near = [Math.max(overlap.min + 2, Math.floor(size * 0.75)), Math.min(maxPageSize, Math.max(Math.ceil(size * 1.25), size + 8))];
   for (const [lowest, highest] of [near, [overlap.min + 2, maxPageSize]]) {
-    let best: { span: Span; overlap: number; distance: number } | undefined;
+    let best: { span: Span; score: number } | undefined;
     for (let limit = lowest; limit <= highest; limit += 1) {
       const start = Math.floor((after - overlap.min) / limit) * limit;
-      const shared = after - start;
+      const gained = start + limit - after;
       // At least half of a read is new, so the reads move on.
-      if (start + limit - after < Math.max(1, limit / 2)) continue;
-      const candidate = { span: { page: start / limit + 1, limit, start }, overlap: Math.max(shared, overlap.max), distance: Math.abs(limit - size) };
-      if (!best || candidate.overlap < best.overlap || (candidate.overlap === best.overlap && candidate.distance < best.distance)) best = candidate;
+      if (gained < Math.max(1, limit / 2)) continue;
+      const score = gained - Math.max(0, after - start - overlap.max);
+      if (!best || score > best.score || (score === best.score && limit < best.span.limit)) best = { span: { page: start / limit + 1, limit, start }, score };
     }
     if (best) return best.span;
   }
