@@ -7,18 +7,21 @@ import { KeysetWindow, type FirstAnswer, type KeysetSource } from './keyset.js';
  * `filter[id][gt]`): the id range is cut into windows `(after, upTo]` that
  * are read concurrently, each by keyset paging ({@link KeysetWindow}).
  *
- * The first window starts at once, with no upper bound. Only when its
- * first page is full does the plan ask how many customers there are and
- * where the window bounds fall: the id at a page boundary is one request
- * for a one-customer page at that position (a probe). Positions only make
+ * The first window starts at once, with no upper bound, and the count
+ * beside it. When the first page is full, the plan cuts the rest into
+ * windows whose bounds are the ids at page boundaries: one request for a
+ * one-customer page at that position (a probe). Positions only make
  * the windows even; correctness never depends on them: whatever moves
  * between the probes and the reads, the windows are disjoint id ranges that
  * together cover every id above `after`, so each customer that exists for
  * the whole read is read exactly once.
  */
 export interface IdWindowSource<T> extends KeysetSource<T> {
-  /** Customers above `after` now: a count request, or the first answer's total (no request). */
-  count(after: number, first: FirstAnswer): Promise<number | undefined>;
+  /**
+   * Customers above `after` now: a count request (through `gate`), sent at
+   * once beside the first page, or the first answer's total (no request).
+   */
+  count(after: number, first: Promise<FirstAnswer>, gate: Gate): Promise<number | undefined>;
   /** The id at 0-based position `index` among the customers above `after` (a one-customer page); undefined past the end. */
   keyAt(after: number, index: number): Promise<number | undefined>;
 }
@@ -63,9 +66,11 @@ export function idWindowPlan<T>(source: IdWindowSource<T>, options: IdWindowOpti
       yield head;
       // A short --limit is read by the first window alone: a plan would cost more requests than it saves.
       if (concurrency <= 1 || (want !== undefined && want <= 3 * source.pageSize)) return;
+      const counted = source.count(after, head.firstAnswer, gate);
+      counted.catch(() => undefined);
       const first = await head.firstAnswer;
       if (first.complete) return;
-      let total = await gate.run(() => source.count(after, first));
+      let total = await counted;
       if (total === undefined) return;
       if (want !== undefined) total = Math.min(total, want);
       // Up to three pages are read faster by the first window alone than with a count and probes first.

@@ -44,7 +44,7 @@ export function readWindows(ctx: DialectContext, query: ReadQuery, criteria: Rec
       return { items: page.items, total: page.total, complete: page.total <= page.items.length };
     },
     // The first answer's total_count: no request.
-    count: async (_after, first) => first.total,
+    count: async (_after, first) => (await first).total,
     async keyAt(after, index) {
       const page = await lister.list({ ...bounds(after), current_page: index + 1, page_size: 1 });
       return page.items[0] === undefined ? undefined : idOf(page.items[0]);

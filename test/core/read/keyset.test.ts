@@ -21,7 +21,7 @@ function source(shop: FakeShop, kind: 'since-id' | 'bounded', pageSize = 10): Id
         const items = all.slice(0, pageSize);
         return kind === 'bounded' ? { items, total: all.length, complete: all.length <= items.length } : { items, complete: items.length < pageSize };
       }),
-    count: async (after, first) => (kind === 'bounded' ? first.total : serve(shop, () => above(after).length)),
+    count: async (after, first, gate) => (kind === 'bounded' ? (await first).total : gate.run(() => serve(shop, () => above(after).length))),
     keyAt: (after, index) => serve(shop, () => above(after)[index]),
   };
 }
