@@ -100,3 +100,11 @@ export async function naiveRead(dialect: string, profile: Profile, pageSize: num
   const result = await loops[dialect](profile, pageSize);
   return { ...result, ms: performance.now() - started };
 }
+
+// Run as its own process by the benchmark (`node read-naive.js DIALECT PROFILE_JSON PAGE_SIZE`), so that the
+// loop does not share a thread with the emulator: it prints its result as JSON.
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const [dialect, profile, pageSize] = process.argv.slice(2);
+  const result = await naiveRead(dialect, JSON.parse(profile) as Profile, Number(pageSize));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

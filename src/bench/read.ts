@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { dialects } from '../dialects/registry.js';
 import type { EmulatorHandle, EmulatorOptions } from '../emulator/types.js';
 import type { Profile } from '../profiles/schema.js';
-import { hasNaiveLoop, naiveRead } from './read-naive.js';
+import { hasNaiveLoop, type NaiveResult } from './read-naive.js';
 
 /**
  * `npm run bench`, reads (issue 10): `custsync pull` as a whole process
@@ -28,6 +28,7 @@ export interface ReadBenchOptions {
 }
 
 const cli = fileURLToPath(new URL('../../bin/custsync.js', import.meta.url));
+const naiveScript = fileURLToPath(new URL('./read-naive.js', import.meta.url));
 const probe = new URL('./rss-probe.js', import.meta.url).href;
 /** Page sizes as a user's profile would have them: each API's largest, ResultSet's default. */
 const pageSizes: Record<string, number> = { spiffy: 50, cabinetry: 100, resultset: 100, propeller: 100 };
@@ -41,15 +42,24 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+function run(args: string[], env: Record<string, string> = {}): Promise<Run & { stdout: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, ms: performance.now() - started, stderr }));
+    child.on('close', (code) => resolve({ code, ms: performance.now() - started, stderr, stdout }));
   });
+}
+
+/** The page loop in a process of its own (timed inside it: Node's own start-up is not counted against it). */
+async function naive(dialect: string, profile: Profile, pageSize: number): Promise<NaiveResult> {
+  const result = await run([naiveScript, dialect, JSON.stringify(profile), String(pageSize)]);
+  if (result.code !== 0) throw new Error(`the page loop over ${dialect} failed: ${result.stderr.trim()}`);
+  return JSON.parse(result.stdout) as NaiveResult;
 }
 
 /** An emulator of `dialect` whose answers are timed (the read phase is measured from them). */
@@ -96,8 +106,8 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
       try {
         const profile: Profile = { ...handle.profile, pageSize };
         const file = profilesFile(dir, profile);
-        const naive = await naiveRead(id, profile, pageSize);
-        print(`  ${id}: page loop ${ms(naive.ms)} for ${naive.records} customers in ${naive.requests} requests`);
+        const loop = await naive(id, profile, pageSize);
+        print(`  ${id}: page loop ${ms(loop.ms)} for ${loop.records} customers in ${loop.requests} requests`);
         for (const concurrency of concurrencies) {
           const out = join(dir, `${id}-${concurrency}.jsonl`);
           const before = handle.stats().requests;
@@ -105,7 +115,7 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
           const result = await run([cli, 'pull', '--from', 'shop', '--profiles', file, '--format', 'jsonl', '-o', out, '--concurrency', String(concurrency), '--quiet']);
           const requests = handle.stats().requests - before;
           const read = lines(out);
-          if (result.code !== 0 || read !== naive.records) {
+          if (result.code !== 0 || read !== loop.records) {
             print(`    concurrency ${concurrency}: FAILED (exit ${result.code}, ${read} customers): ${result.stderr.trim().split('\n').slice(-2).join(' / ')}`);
             continue;
           }
@@ -114,7 +124,7 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
           const floor = (requests * latencyMs) / concurrency;
           const goal = concurrency >= 8 ? 5 : 3;
           print(
-            `    concurrency ${concurrency}: ${ms(result.ms)} · ${fixed(naive.ms / result.ms, 1)}× the page loop (goal ≥ ${goal}×) · ` +
+            `    concurrency ${concurrency}: ${ms(result.ms)} · ${fixed(loop.ms / result.ms, 1)}× the page loop (goal ≥ ${goal}×) · ` +
               `read phase ${ms(phase)} for ${requests} requests, ${fixed(phase / floor)}× requests × latency / concurrency (goal ≤ 1.3)`,
           );
         }
