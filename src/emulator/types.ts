@@ -66,7 +66,10 @@ export interface EmulatorStats {
   byMethod: Record<string, number>;
   injectedFailures: number;
   unauthorized: number;
-  /** The most requests that arrived within any one second (to check a client's rate limit). */
+  /**
+   * The most requests that arrived within any one second (to check a client's rate limit): counted
+   * over 950 ms, as calls sent a second apart may arrive up to 50 ms closer together.
+   */
   peakPerSecond: number;
   /** When the first and the last request arrived (epoch ms), 0 before any. */
   firstAt: number;
