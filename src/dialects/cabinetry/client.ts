@@ -6,7 +6,7 @@ import { RemoteError, UserError, snippet } from '../../core/errors.js';
 import type { ReadQuery } from '../../core/query.js';
 import { parseJsonBody, type HttpRequest, type HttpResponse } from '../../http/client.js';
 import { criteriaParams, planSearch } from './criteria.js';
-import { canonicalOf, readWindows } from './read.js';
+import { readWindows, recordsOf } from './read.js';
 import { fromWire, toWire } from './mapping.js';
 import { mapUnordered } from '../../core/concurrent.js';
 import { ErrorEnvelopeSchema, ListEnvelopeSchema, OneEnvelopeSchema, type WireCustomer, type WirePayload } from './schema.js';
@@ -75,7 +75,7 @@ export async function* readCustomers(ctx: DialectContext, query: ReadQuery): Asy
       return { items: data.items, total: data.pagination.total_count };
     },
   };
-  yield* canonicalOf(readWindows(ctx, query, criteria, lister), (wire) => fromWire(wire, ctx.profileName), query);
+  yield* recordsOf(readWindows(ctx, query, criteria, lister, (wire) => fromWire(wire, ctx.profileName)), query);
 }
 
 /** `pagination.total_count` of a one-item page. */

@@ -33,15 +33,26 @@ function idOf(customer: WireCustomer): number {
   return id;
 }
 
-export function readWindows(ctx: DialectContext, query: ReadQuery, criteria: Record<string, string>, lister: CabinetryLister): AsyncGenerator<WireCustomer[]> {
+/**
+ * Pages are mapped (`toCanonical`) as they arrive, not as they are handed on: the mapping then
+ * overlaps the wait for the page the output needs next.
+ */
+export function readWindows(
+  ctx: DialectContext,
+  query: ReadQuery,
+  criteria: Record<string, string>,
+  lister: CabinetryLister,
+  toCanonical: (wire: WireCustomer) => Customer,
+): AsyncGenerator<Customer[]> {
   const bounds = (after: number, upTo?: number) => ({ ...criteria, 'filter[id][gt]': String(after), ...(upTo === undefined ? {} : { 'filter[id][lte]': String(upTo) }) });
-  const source: IdWindowSource<WireCustomer> = {
+  const source: IdWindowSource<Customer> = {
     name: `GET api/admin/customers (filter[id][gt]) of profile "${ctx.profileName}"`,
     pageSize: lister.pageSize,
-    keyOf: idOf,
+    keyOf: (customer) => Number(customer.key),
     async fetch(after, upTo) {
       const page = await lister.list({ ...bounds(after, upTo), current_page: 1, page_size: lister.pageSize });
-      return { items: page.items, total: page.total, complete: page.total <= page.items.length };
+      page.items.forEach(idOf);
+      return { items: page.items.map(toCanonical), total: page.total, complete: page.total <= page.items.length };
     },
     // The first answer's total_count: no request.
     count: async (_after, first) => (await first).total,
@@ -58,9 +69,9 @@ export function readWindows(ctx: DialectContext, query: ReadQuery, criteria: Rec
   });
 }
 
-export function canonicalOf(pages: AsyncIterable<WireCustomer[]>, toCanonical: (wire: WireCustomer) => Customer, query: ReadQuery): AsyncGenerator<Customer> {
+export function recordsOf(pages: AsyncIterable<Customer[]>, query: ReadQuery): AsyncGenerator<Customer> {
   async function* records(): AsyncGenerator<Customer> {
-    for await (const page of pages) for (const wire of page) yield toCanonical(wire);
+    for await (const page of pages) yield* page;
   }
   return applyQuery(records(), query);
 }

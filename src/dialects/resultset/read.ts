@@ -15,19 +15,23 @@ import type { CustomerNode } from './schema.js';
  */
 export function readResultset(ctx: DialectContext, query: ReadQuery, toCanonical: (node: CustomerNode) => Customer): AsyncIterable<Customer> {
   const filters = pushDown(query);
-  const source: OffsetSource<CustomerNode> = {
+  // Pages are mapped as they arrive, not as they are handed on: the mapping then overlaps the wait for the read the output needs next.
+  const source: OffsetSource<Customer> = {
     name: `GET /API/V3/Customer+UserCustomerGroups of profile "${ctx.profileName}"`,
     pageSize: pageSize(ctx),
     maxPageSize,
-    fetch: (page, limit) => listPage(ctx, filters, page, limit),
-    keyOf: (node) => node.username,
+    async fetch(page, limit) {
+      const { items, total } = await listPage(ctx, filters, page, limit);
+      return { items: items.map((node: CustomerNode) => toCanonical(node)), total };
+    },
+    keyOf: (customer) => customer.key,
   };
   // The server applies the whole query only when every condition went to it: --since, and exact matches it takes.
   const exact = query.where.every((c) => c.op === '=' && ['key', 'email', 'phone', 'altPhone'].includes(c.field));
   const want = exact && query.where.length <= 1 ? query.limit : undefined;
   async function* records(): AsyncGenerator<Customer> {
     for await (const page of readOverlapping(source, { concurrency: ctx.concurrency, want, log: (line) => ctx.log.verbose(line) })) {
-      for (const node of page) yield toCanonical(node);
+      yield* page;
     }
   }
   return applyQuery(records(), query);

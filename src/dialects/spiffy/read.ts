@@ -24,13 +24,14 @@ export function readSpiffy(ctx: DialectContext, query: ReadQuery): AsyncIterable
   const api = new SpiffyApi(ctx);
   const { since_id: sinceId, ...filters } = pushDown(query);
   const after = sinceId === undefined ? 0 : Number(sinceId);
-  const source: IdWindowSource<SpiffyCustomer> = {
+  // Pages are mapped as they arrive, not as they are handed on: the mapping then overlaps the wait for the page the output needs next.
+  const source: IdWindowSource<Customer> = {
     name: `GET api/customers.json (since_id) of profile "${ctx.profileName}"`,
     pageSize: api.pageSize,
-    keyOf: (customer) => customer.id,
+    keyOf: (customer) => Number(customer.key),
     async fetch(from) {
       const items = await api.after(filters, from);
-      return { items, complete: items.length < api.pageSize };
+      return { items: items.map((wire: SpiffyCustomer) => fromWire(wire, ctx.profileName)), complete: items.length < api.pageSize };
     },
     // Asked beside the first page, so the windows can start one request earlier. count.json takes
     // every list filter but `ids`; a list of ids is short anyway.
@@ -44,7 +45,7 @@ export function readSpiffy(ctx: DialectContext, query: ReadQuery): AsyncIterable
     log: (line) => ctx.log.verbose(line),
   });
   async function* records(): AsyncGenerator<Customer> {
-    for await (const page of pages) for (const wire of page) yield fromWire(wire, ctx.profileName);
+    for await (const page of pages) yield* page;
   }
   return applyQuery(records(), query);
 }
