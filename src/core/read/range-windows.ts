@@ -49,6 +49,12 @@ export interface RangeSource<T> {
    * by the API can never make a window repeat one of its neighbour's.
    */
   positionOf?(item: T): number | undefined;
+  /**
+   * Completes a page with what the list leaves out (Propeller's addresses,
+   * one request per customer): every request through `gate`, so that the
+   * read stays within `--concurrency`. Runs as the window is read, in order.
+   */
+  enrich?(items: T[], gate: Gate): Promise<T[]>;
 }
 
 export interface RangeWindowOptions {
@@ -136,9 +142,12 @@ export function rangeWindowPlan<T>(source: RangeSource<T>, options: RangeWindowO
         if (first.total <= first.items.length) {
           const items = inside(range)(first.items);
           handed += items.length;
-          yield { label: `${source.name} ${range.from}..${range.to} (${first.total})`, async *pages() {
-            if (items.length > 0) yield items;
-          } };
+          yield {
+            label: `${source.name} ${range.from}..${range.to} (${first.total})`,
+            async *pages(inner: Gate) {
+              if (items.length > 0) yield source.enrich ? await source.enrich(items, inner) : items;
+            },
+          };
           continue;
         }
         // The whole range is first cut into a few windows only: customers are rarely spread evenly over
@@ -170,7 +179,7 @@ export function rangeWindowPlan<T>(source: RangeSource<T>, options: RangeWindowO
               { concurrency: 1, log: options.log },
             )) {
               const items = keep(page);
-              if (items.length > 0) yield items;
+              if (items.length > 0) yield source.enrich ? await source.enrich(items, inner) : items;
             }
           },
         };

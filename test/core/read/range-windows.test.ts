@@ -105,6 +105,28 @@ describe('range windows', () => {
     expect(got.length).toBe(new Set(got).size);
   });
 
+  it('completes each page through the gate (per-customer details), within the concurrency, in order', async () => {
+    const { source } = shop(base());
+    let inFlight = 0;
+    let peak = 0;
+    const detailed: RangeSource<Item> = {
+      ...source,
+      enrich: (items, gate) =>
+        Promise.all(items.map((item) => gate.run(async () => {
+          inFlight += 1;
+          peak = Math.max(peak, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          inFlight -= 1;
+          return { ...item, key: `${item.key}+details` };
+        }))),
+    };
+    const plain = (await readAll(shop(base()).source, 4)).map((i) => `${i.key}+details`);
+    const got = (await readAll(detailed, 4)).map((i) => i.key);
+    expect(got).toEqual(plain);
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(4);
+  });
+
   it('stops planning at --limit', async () => {
     const { state, source } = shop(base());
     const got = await readAll(source, 4, 10);
