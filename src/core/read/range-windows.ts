@@ -1,3 +1,4 @@
+import { ProtocolError } from '../errors.js';
 import { GateClosed, type Gate } from './gate.js';
 import type { Partition, ReadPlan } from './engine.js';
 import { readOverlapping } from './overlap.js';
@@ -139,6 +140,19 @@ export function rangeWindowPlan<T>(source: RangeSource<T>, options: RangeWindowO
           throw error;
         }
         const { range } = entry;
+        // A server ignores fields it does not know (SPEC section 8): a window that answers with customers
+        // mostly outside it was not filtered, and cutting it further would only repeat the whole list.
+        if (source.positionOf && first.items.length >= 4 && range !== options.range) {
+          const outside = first.items.filter((item) => {
+            const at = source.positionOf!(item);
+            return at !== undefined && (at < range.from || at >= range.to);
+          }).length;
+          if (outside * 2 > first.items.length) {
+            throw new ProtocolError(`${source.name} answered customers outside the range asked for: the server does not apply that filter`, {
+              hint: 'custsync cannot cut this source into windows; report it with --verbose output',
+            });
+          }
+        }
         if (first.total <= first.items.length) {
           const items = inside(range)(first.items);
           handed += items.length;

@@ -127,6 +127,12 @@ describe('range windows', () => {
     expect(peak).toBeLessThanOrEqual(4);
   });
 
+  it('stops (exit 3) when the API does not apply the range filter, instead of reading the list again and again', async () => {
+    const { source } = shop(base());
+    const unfiltered: RangeSource<Item> = { ...source, fetch: (_range, page, limit) => source.fetch(range, page, limit) };
+    await expect(readAll(unfiltered, 4)).rejects.toThrow(/does not apply that filter/);
+  });
+
   it('stops planning at --limit', async () => {
     const { state, source } = shop(base());
     const got = await readAll(source, 4, 10);
