@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flatten, readPartitions } from '../core/read/engine.js';
+import { idWindowPlan, type IdWindowSource } from '../core/read/id-windows.js';
 import { dialects } from '../dialects/registry.js';
 import type { EmulatorHandle, EmulatorOptions } from '../emulator/types.js';
 import type { Profile } from '../profiles/schema.js';
@@ -83,6 +85,40 @@ function lines(path: string): number {
   }
 }
 
+/**
+ * The engine alone: keyset id windows over an in-memory list whose every
+ * answer takes `latencyMs`, with nothing to parse or map. Shows how close
+ * the scheduling comes to `requests × latency / concurrency` when the
+ * client's own work is not what sets the pace.
+ */
+async function engineAlone(customers: number, latencyMs: number, concurrency: number): Promise<{ ms: number; requests: number; floor: number }> {
+  const ids = Array.from({ length: customers }, (_, i) => 1001 + i);
+  let requests = 0;
+  const answer = <T>(value: () => T) =>
+    new Promise<T>((resolve) => {
+      requests += 1;
+      setTimeout(() => resolve(value()), latencyMs);
+    });
+  const firstAbove = (after: number) => ids.findIndex((id) => id > after);
+  const from = (after: number) => (firstAbove(after) === -1 ? ids.length : firstAbove(after));
+  const source: IdWindowSource<number> = {
+    name: 'in-memory list',
+    pageSize: 50,
+    keyOf: (id) => id,
+    fetch: (after) => answer(() => {
+      const items = ids.slice(from(after), from(after) + 50);
+      return { items, complete: items.length < 50 };
+    }),
+    count: (after, _first, gate) => gate.run(() => answer(() => ids.length - from(after))),
+    keyAt: (after, index) => answer(() => ids[from(after) + index]),
+  };
+  const started = performance.now();
+  let read = 0;
+  for await (const id of flatten(readPartitions(idWindowPlan(source, { after: 0, concurrency }), { concurrency }))) read += id > 0 ? 1 : 0;
+  if (read !== customers) throw new Error(`the engine read ${read} of ${customers}`);
+  return { ms: performance.now() - started, requests, floor: (requests * latencyMs) / concurrency };
+}
+
 export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const customers = options.customers ?? 5000;
@@ -98,6 +134,14 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
     for (let i = 0; i < 7; i += 1) versions.push((await run([cli, '--version'])).ms);
     versions.sort((a, b) => a - b);
     print(`start-up: custsync --version ${ms(versions[3])} (median of 7; fastest ${ms(versions[0])}; target < 150 ms)`);
+
+    for (const concurrency of concurrencies) {
+      const engine = await engineAlone(customers, latencyMs, concurrency);
+      print(
+        `read engine alone, ${customers} ids in pages of 50, ${latencyMs} ms an answer, concurrency ${concurrency}: ${ms(engine.ms)} for ${engine.requests} requests, ` +
+          `${fixed(engine.ms / engine.floor)}× requests × latency / concurrency`,
+      );
+    }
 
     print(`pull, ${customers} customers, ${latencyMs} ms latency: custsync (whole process) vs a sequential page loop`);
     for (const id of ids) {
