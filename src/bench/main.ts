@@ -1,5 +1,6 @@
 import { benchFileForms } from './file-forms.js';
 import { benchMigrate } from './migrate.js';
+import { benchRead } from './read.js';
 
 /**
  * `npm run bench`: figures, not assertions. Targets: CSV → canonical → JSONL
@@ -23,3 +24,10 @@ for (const size of sizes) {
 // 500-calls-per-300-s window, which would make the figure a measure of that window.
 console.log('migrate sandbox → sandbox, 20 ms latency');
 await benchMigrate({ from: 'resultset', to: 'propeller', customers: Number(process.env.BENCH_MIGRATE ?? 10_000), latencyMs: 20 });
+
+// Reads (issue 10): pull per dialect vs a plain page loop, start-up, rate limits, memory (docs/performance.md).
+await benchRead({
+  customers: Number(process.env.BENCH_READ ?? 5000),
+  bigCustomers: Number(process.env.BENCH_READ_BIG ?? 50_000),
+  dialects: process.env.BENCH_READ_DIALECTS?.split(','),
+});

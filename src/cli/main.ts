@@ -2,22 +2,50 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CustsyncError } from '../core/errors.js';
 import { redactSecrets } from '../core/secrets.js';
-import { diffCommand } from './diff.js';
-import { migrateCommand } from './migrate.js';
-import { profilesCommand } from './profiles.js';
-import { pullCommand } from './pull.js';
-import { pushCommand } from './push.js';
-import { runsCommand } from './runs.js';
-import { sandboxCommand } from './sandbox.js';
-import { searchCommand } from './search.js';
-import { addGlobalOptions } from './shared.js';
+import { addGlobalOptions, globalOptionsWithValue } from './global-options.js';
 import { flushSummary } from '../ui/summary.js';
 import { writeStderr } from '../ui/logger.js';
 import { palette, useColour } from '../ui/terminal.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export function buildProgram(): Command {
+/**
+ * The commands, each loaded only when it runs: a command module reaches the
+ * dialects, zod, undici and more, which `--version` and the other commands
+ * do not need (start-up time is part of every run).
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  pull: async () => (await import('./pull.js')).pullCommand(),
+  push: async () => (await import('./push.js')).pushCommand(),
+  migrate: async () => (await import('./migrate.js')).migrateCommand(),
+  diff: async () => (await import('./diff.js')).diffCommand(),
+  search: async () => (await import('./search.js')).searchCommand(),
+  profiles: async () => (await import('./profiles.js')).profilesCommand(),
+  sandbox: async () => (await import('./sandbox.js')).sandboxCommand(),
+  runs: async () => (await import('./runs.js')).runsCommand(),
+};
+
+/**
+ * The commands a command line needs: the one it names; none for a bare
+ * `--version`; all of them otherwise (help, a mistyped name: they list or
+ * suggest every command).
+ */
+export function commandsFor(argv: string[]): string[] {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    if (arg === '--') break;
+    if (arg.startsWith('-')) {
+      if (globalOptionsWithValue.includes(arg)) i += 1;
+      continue;
+    }
+    return arg in commands ? [arg] : Object.keys(commands);
+  }
+  const onlyVersion = args.length > 0 && args.every((arg) => arg === '--version');
+  return onlyVersion ? [] : Object.keys(commands);
+}
+
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command('custsync')
     .description('Move customer records between commerce platforms: pull, push, migrate, diff and search.')
     .version(pkg.version, '--version', 'print the version')
@@ -45,7 +73,7 @@ Examples:
   custsync search --in sandbox:cabinetry --email harrison.obrien.1@tedious-promise.net.au
   custsync runs`,
   );
-  for (const command of [pullCommand(), pushCommand(), migrateCommand(), diffCommand(), searchCommand(), profilesCommand(), sandboxCommand(), runsCommand()]) {
+  for (const command of await Promise.all(commandsFor(argv).map((name) => commands[name]()))) {
     // Global options are accepted after the subcommand too.
     addGlobalOptions(command);
     for (const sub of command.commands) addGlobalOptions(sub);
@@ -68,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   });
   process.exitCode = 0;
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   const command = argv.slice(2).find((arg) => program.commands.some((c) => c.name() === arg));
   try {
     await program.parseAsync(argv);

@@ -54,33 +54,8 @@ export function globals(command: Command): GlobalOptions & { log: Logger } {
   };
 }
 
-export function addGlobalOptions(command: Command): Command {
-  return command
-    .option('--profiles <file>', 'profiles file (default: $CUSTSYNC_PROFILES, ./custsync.profiles.json, then the user store)')
-    .option('--state <dir>', 'state directory for runs, checkpoints and snapshots (default: ./.custsync)')
-    .option('--concurrency <n>', 'requests in flight at once per remote system', positiveInt('--concurrency'))
-    .option('--quiet', 'print only errors and the summary line')
-    .option('--verbose', 'log one line per HTTP exchange (never a secret)')
-    .option('--no-progress', 'plain log lines instead of a progress display')
-    .option('--summary-format <format>', 'text (default) or json: the summary as one JSON object on the last line of stderr', choice('--summary-format', ['text', 'json'] as const))
-    .option('--json', 'the same as --summary-format json');
-}
-
-export function positiveInt(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive whole number, not "${value}"`);
-    return n;
-  };
-}
-
-export function nonNegativeInt(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a whole number ≥ 0, not "${value}"`);
-    return n;
-  };
-}
+export { addGlobalOptions, nonNegativeInt, positiveInt } from './global-options.js';
+import { positiveInt } from './global-options.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

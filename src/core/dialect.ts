@@ -22,8 +22,11 @@ export interface Dialect {
    * Yields every record that satisfies the query, in canonical form, each
    * validated with `parseCustomer`. An implementer may push conditions down to
    * the server but must still return exactly what `matches(record, query)`
-   * accepts (use `applyQuery` as the safety net), and must stream: no more
-   * than a page or a batch in memory.
+   * accepts (use `applyQuery` as the safety net), and must stream: memory
+   * bounded by what is in flight and read ahead (a few pages per request
+   * slot), never the whole base. Remote dialects read through the engine in
+   * `src/core/read`, which also makes a read lose nothing while the base
+   * changes and keeps the source's order.
    */
   read(ctx: DialectContext, query: ReadQuery): AsyncIterable<Customer>;
 

@@ -85,7 +85,16 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
   const random = seededRandom((options.seed ?? 1) * 7919 + 17);
   const errorReply = options.errorReply ?? jsonError;
   const maxRequestBytes = options.maxRequestBytes ?? 20 * 1024 * 1024;
-  const stats: EmulatorStats = { requests: 0, writes: 0, byMethod: {}, injectedFailures: 0, unauthorized: 0 };
+  const stats: EmulatorStats = { requests: 0, writes: 0, byMethod: {}, injectedFailures: 0, unauthorized: 0, peakPerSecond: 0, firstAt: 0, lastAt: 0 };
+  // Arrival times within the last second, for peakPerSecond. The window is 950 ms: calls sent within
+  // one second can arrive closer together by the jitter of the network and the event loops (50 ms allowed).
+  const lastSecond: number[] = [];
+  const arrived = (at: number) => {
+    lastSecond.push(at);
+    while (lastSecond.length > 0 && lastSecond[0] <= at - 950) lastSecond.shift();
+    stats.peakPerSecond = Math.max(stats.peakPerSecond, lastSecond.length);
+    if (stats.firstAt === 0) stats.firstAt = at;
+  };
 
   const handle = async (incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> => {
     const started = performance.now();
@@ -99,6 +108,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
         ...reply.headers,
       });
       outgoing.end(payload);
+      if (url.pathname !== '/__sandbox/stats') stats.lastAt = Date.now();
       options.log?.(`${options.name} ${method} ${url.pathname}${url.search} ${reply.status} ${Math.round(performance.now() - started)}ms`);
     };
 
@@ -113,6 +123,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
     }
     stats.requests += 1;
     stats.byMethod[method] = (stats.byMethod[method] ?? 0) + 1;
+    arrived(Date.now());
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
 
     let matched: { route: CompiledRoute; params: Record<string, string> } | undefined;

@@ -18,6 +18,34 @@ export interface EmulatorOptions {
   retryAfterSeconds?: number;
   /** One line per request, e.g. to stderr for `custsync sandbox`. */
   log?: (line: string) => void;
+  /**
+   * Tests and benchmarks: called before each list request (a page of
+   * customers) is answered, to create, delete or change customers between
+   * pages, as a live shop does during a read. Opt-in; `custsync sandbox`
+   * never sets it.
+   */
+  beforeList?: (event: ListRequestEvent) => void;
+}
+
+/** What a {@link EmulatorOptions.beforeList} hook sees. */
+export interface ListRequestEvent {
+  /** 1 for the first list request the emulator answers, 2 for the next, … */
+  n: number;
+  /** The request's query parameters. */
+  query: URLSearchParams;
+  base: MutableBase;
+}
+
+/** The stored customers, as a hook may change them. */
+export interface MutableBase {
+  /** Keys (ids, usernames) in the order the list answers them. */
+  keys(): string[];
+  /** Stores `count` new generated customers, as the shop's own sign-ups would; returns their keys. */
+  create(count: number): string[];
+  /** Deletes one; false when there is none. */
+  remove(key: string): boolean;
+  /** Changes one (a field and its update time), as an edit in the shop would; false when there is none. */
+  touch(key: string): boolean;
 }
 
 /** A running emulator. */
@@ -38,4 +66,12 @@ export interface EmulatorStats {
   byMethod: Record<string, number>;
   injectedFailures: number;
   unauthorized: number;
+  /**
+   * The most requests that arrived within any one second (to check a client's rate limit): counted
+   * over 950 ms, as calls sent a second apart may arrive up to 50 ms closer together.
+   */
+  peakPerSecond: number;
+  /** When the first and the last request arrived (epoch ms), 0 before any. */
+  firstAt: number;
+  lastAt: number;
 }

@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from './undici.js';
 import { z } from 'zod';
 import { ProtocolError, RemoteError, redactUrl, snippet } from '../core/errors.js';
 import { registerSecret } from '../core/secrets.js';

@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { Agent, request } from './undici.js';
 import type { z } from 'zod';
 import { ProtocolError, RemoteError, redactUrl, snippet } from '../core/errors.js';
 import type { Logger } from '../ui/logger.js';

@@ -1,4 +1,10 @@
-import Conf from 'conf';
+import { createRequire } from 'node:module';
+import type ConfClass from 'conf';
+
+// conf (and the JSON-schema validator under it) takes a third of a second to load, and most runs
+// read their profiles from a file: it is loaded on first use, synchronously (require of an ES module).
+const require = createRequire(import.meta.url);
+const loadConf = (): typeof ConfClass => (require('conf') as { default: typeof ConfClass }).default;
 
 /**
  * The user store of profiles (SPEC section 2), kept with `conf`.
@@ -13,6 +19,7 @@ export interface UserStore {
 }
 
 export function userStore(env: NodeJS.ProcessEnv = process.env): UserStore {
+  const Conf = loadConf();
   const conf = new Conf<{ profiles: Record<string, unknown> }>({
     projectName: 'custsync',
     projectSuffix: '',

@@ -3,9 +3,10 @@ import type { z } from 'zod';
 import { emailKey, type Customer } from '../../core/customer.js';
 import type { DialectContext, WriteMode, WriteResult } from '../../core/dialect.js';
 import { RemoteError, UserError, snippet } from '../../core/errors.js';
-import { applyQuery, type ReadQuery } from '../../core/query.js';
+import type { ReadQuery } from '../../core/query.js';
 import { parseJsonBody, type HttpRequest, type HttpResponse } from '../../http/client.js';
 import { criteriaParams, planSearch } from './criteria.js';
+import { readWindows, recordsOf } from './read.js';
 import { fromWire, toWire } from './mapping.js';
 import { mapUnordered } from '../../core/concurrent.js';
 import { ErrorEnvelopeSchema, ListEnvelopeSchema, OneEnvelopeSchema, type WireCustomer, type WirePayload } from './schema.js';
@@ -57,25 +58,24 @@ async function listPage(ctx: DialectContext, page: number, size: number, filters
   return expectOk(response, ListEnvelopeSchema);
 }
 
-async function* wirePages(ctx: DialectContext, filters: Record<string, string>): AsyncGenerator<WireCustomer> {
-  const size = pageSizeOf(ctx);
-  for (let page = 1; ; page += 1) {
-    const data = await listPage(ctx, page, size, filters);
-    yield* data.items;
-    if (page >= data.pagination.page_count || data.items.length === 0) return;
-  }
-}
-
-/** Every customer matching the query: criteria pushed down where safe, then the whole query on the client. */
+/**
+ * Every customer matching the query: criteria pushed down where safe, then
+ * the whole query on the client; read in concurrent id windows (read.ts).
+ */
 export async function* readCustomers(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Customer> {
   if (query.since) {
     throw new UserError('--since cannot be used with cabinetry: Cabinetry.Online customers carry no creation or change date', 'leave out --since, or use diff --since-last to see what changed');
   }
-  const filters = criteriaParams(planSearch(query.where).criteria);
-  async function* canonical(): AsyncGenerator<Customer> {
-    for await (const wire of wirePages(ctx, filters)) yield fromWire(wire, ctx.profileName);
-  }
-  yield* applyQuery(canonical(), query);
+  const criteria = criteriaParams(planSearch(query.where).criteria);
+  const lister = {
+    pageSize: pageSizeOf(ctx),
+    async list(params: Record<string, string | number>) {
+      const response = await ctx.http.send({ method: 'GET', path: customersPath, query: params });
+      const data = expectOk(response, ListEnvelopeSchema);
+      return { items: data.items, total: data.pagination.total_count };
+    },
+  };
+  yield* recordsOf(readWindows(ctx, query, criteria, lister, (wire) => fromWire(wire, ctx.profileName)), query);
 }
 
 /** `pagination.total_count` of a one-item page. */

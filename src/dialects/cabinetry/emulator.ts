@@ -1,7 +1,7 @@
 import type { EmulatorFactory } from '../../core/dialect.js';
-import { generateCustomers } from '../../emulator/generator.js';
+import { generateCustomer, generateCustomers } from '../../emulator/generator.js';
 import { hasHeader, startEmulatorServer, type EmulatorReply, type EmulatorRequest, type RouteHandler } from '../../emulator/server.js';
-import type { EmulatorHandle, EmulatorOptions } from '../../emulator/types.js';
+import type { EmulatorHandle, EmulatorOptions, MutableBase } from '../../emulator/types.js';
 import { toWire } from './mapping.js';
 
 /**
@@ -236,17 +236,88 @@ function intParam(req: EmulatorRequest, name: string, fallback: number): number 
   return /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
+/** The first index of `ids` (ascending) whose id is at least `id`. */
+function firstAtLeast(ids: number[], id: number): number {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (ids[mid] < id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** The part of `ids` (ascending) that id criteria can select, so a window is not a scan of the whole base. */
+function idRange(ids: number[], criteria: Array<{ field: string; cond: string; value: string }>): [number, number] {
+  let from = 0;
+  let to = ids.length;
+  for (const { field, cond, value } of criteria) {
+    const n = Number(value);
+    if (field !== 'id' || value.trim() === '' || !Number.isFinite(n)) continue;
+    if (cond === 'gt') from = Math.max(from, firstAtLeast(ids, Math.floor(n) + 1));
+    if (cond === 'gte') from = Math.max(from, firstAtLeast(ids, Math.ceil(n)));
+    if (cond === 'lt') to = Math.min(to, firstAtLeast(ids, Math.ceil(n)));
+    if (cond === 'lte') to = Math.min(to, firstAtLeast(ids, Math.floor(n) + 1));
+  }
+  return [from, to];
+}
+
 export const cabinetryEmulator: EmulatorFactory = {
   async start(options: EmulatorOptions): Promise<CabinetryEmulatorHandle> {
     const store = new Map<number, Stored>();
+    // Every id, ascending (ids only grow): the list's order, and where id criteria start.
+    const ids: number[] = [];
     let nextId = 1001;
     let index = 0;
+    const generated = (record: Parameters<typeof toWire>[0]) => apply(blankCustomer(), toWire(record).payload as unknown as Json);
     for (const record of generateCustomers(options.customers ?? 50, options.seed ?? 1)) {
-      const customer = apply(blankCustomer(), toWire(record).payload as unknown as Json);
-      store.set(nextId, { customer, hasJobs: index % 10 === 3 });
+      store.set(nextId, { customer: generated(record), hasJobs: index % 10 === 3 });
+      ids.push(nextId);
       nextId += 1;
       index += 1;
     }
+    // Each customer's JSON since its last change: pages are put together from it (the benchmark measures the client).
+    const json = new Map<number, string>();
+    const jsonOf = (id: number, customer: Json) => {
+      let text = json.get(id);
+      if (text === undefined) json.set(id, (text = JSON.stringify(render(id, customer))));
+      return text;
+    };
+    const forget = (id: number) => {
+      json.delete(id);
+      const at = firstAtLeast(ids, id);
+      if (ids[at] === id) ids.splice(at, 1);
+    };
+    // Tests: customers created, deleted or changed between pages (EmulatorOptions.beforeList).
+    let lists = 0;
+    const base: MutableBase = {
+      keys: () => ids.map(String),
+      create(count) {
+        const keys: string[] = [];
+        for (let i = 0; i < count; i += 1) {
+          const id = nextId++;
+          store.set(id, { customer: generated(generateCustomer(index, options.seed ?? 1)), hasJobs: false });
+          ids.push(id);
+          index += 1;
+          keys.push(String(id));
+        }
+        return keys;
+      },
+      remove(key) {
+        const id = Number(key);
+        if (!store.delete(id)) return false;
+        forget(id);
+        return true;
+      },
+      touch(key) {
+        const stored = store.get(Number(key));
+        if (!stored) return false;
+        stored.customer = { ...stored.customer, mobile: `04${String(lists).padStart(8, '0')}` };
+        json.delete(Number(key));
+        return true;
+      },
+    };
     const log: LoggedRequest[] = [];
     let lostAnswers = 0;
     const logged = (handler: RouteHandler): RouteHandler => (req) => {
@@ -270,18 +341,21 @@ export const cabinetryEmulator: EmulatorFactory = {
         if (!(conditions as readonly string[]).includes(match[2])) return fail(400, `Unknown filter condition ${match[2]}`);
         criteria.push({ field: match[1], cond: match[2], value });
       }
-      const matching = [...store.entries()]
-        .filter(([id, { customer }]) => criteria.every((c) => satisfies(pathValue(customer, id, c.field), c.cond, c.value)))
-        .sort(([a], [b]) => a - b);
-      const items = matching.slice((page - 1) * size, page * size).map(([id, { customer }]) => render(id, customer));
-      return {
-        status: 200,
-        body: {
-          success: 1,
-          items,
-          pagination: { current_page: page, page_count: Math.ceil(matching.length / size), page_size: size, total_count: matching.length },
-        },
-      };
+      lists += 1;
+      options.beforeList?.({ n: lists, query: req.query, base });
+      const [from, to] = idRange(ids, criteria);
+      const skip = (page - 1) * size;
+      const items: string[] = [];
+      let total = 0;
+      for (let i = from; i < to; i += 1) {
+        const id = ids[i];
+        const { customer } = store.get(id)!;
+        if (!criteria.every((c) => satisfies(pathValue(customer, id, c.field), c.cond, c.value))) continue;
+        if (total >= skip && items.length < size) items.push(jsonOf(id, customer));
+        total += 1;
+      }
+      const pagination = { current_page: page, page_count: Math.ceil(total / size), page_size: size, total_count: total };
+      return { status: 200, contentType: 'application/json; charset=utf-8', body: `{"success":1,"items":[${items.join(',')}],"pagination":${JSON.stringify(pagination)}}` };
     };
 
     const read: RouteHandler = (req) => {
@@ -298,6 +372,7 @@ export const cabinetryEmulator: EmulatorFactory = {
       if (messages.length > 0) return fail(422, ...messages);
       const id = nextId++;
       store.set(id, { customer, hasJobs: false });
+      ids.push(id);
       if (lostAnswers > 0) {
         lostAnswers -= 1;
         return fail(503, 'Service unavailable');
@@ -315,6 +390,7 @@ export const cabinetryEmulator: EmulatorFactory = {
       const messages = validate(customer, store, id);
       if (messages.length > 0) return fail(422, ...messages);
       stored.customer = customer;
+      json.delete(id!);
       return { status: 200, body: { success: 1, customer: render(id!, customer) } };
     };
 
@@ -324,6 +400,7 @@ export const cabinetryEmulator: EmulatorFactory = {
       if (!stored) return notFound();
       if (stored.hasJobs) return fail(409, 'Customer cannot be deleted');
       store.delete(id!);
+      forget(id!);
       return { status: 200, body: { success: 1 } };
     };
 

@@ -68,6 +68,16 @@ export function pageSize(ctx: DialectContext): number {
   return Math.min(ctx.profile.pageSize ?? defaultPageSize, maxPageSize);
 }
 
+/** One page of `<Customer>` nodes (positions (page-1)·limit … page·limit-1) and the list's total. */
+export async function listPage(ctx: DialectContext, filters: Record<string, string>, page: number, limit: number): Promise<{ items: CustomerNode[]; total: number }> {
+  const response = ensureOk(
+    await send(ctx, { method: 'GET', path: resourcePath(customerWithGroups), query: { ...filters, page, limit } }),
+    `check pageSize of profile "${ctx.profileName}" (at most ${maxPageSize})`,
+  );
+  const answer = parseAnswer(response, CustomerListAnswer).ResultSet;
+  return { items: answer.Customer ?? [], total: Number(answer['@total']) };
+}
+
 /** Pages of `<Customer>` nodes, in order, one page in memory at a time. */
 export async function* listCustomers(ctx: DialectContext, filters: Record<string, string>, limit = pageSize(ctx)): AsyncGenerator<CustomerNode[]> {
   for (let page = 1; ; page += 1) {

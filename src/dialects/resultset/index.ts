@@ -4,19 +4,18 @@ import { emailKey } from '../../core/customer.js';
 import { emailRefusal } from '../../core/email.js';
 import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../core/dialect.js';
 import { ProtocolError } from '../../core/errors.js';
-import { applyQuery, type ReadQuery } from '../../core/query.js';
 import {
   countCustomers,
   createUserGroups,
   getCustomer,
   listCustomers,
   listUserGroups,
-  pushDown,
   resourcePath,
   upsertCustomers,
   type UpsertResult,
 } from './client.js';
 import { customerWithGroups } from './resource-spec.js';
+import { readResultset } from './read.js';
 import { fromWire, groupTitle, project, toWire } from './mapping.js';
 import type { CustomerNode } from './schema.js';
 
@@ -32,11 +31,6 @@ function readNode(node: CustomerNode, ctx: DialectContext): Customer {
   }
 }
 
-async function* readAll(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Customer> {
-  for await (const page of listCustomers(ctx, pushDown(query))) {
-    for (const node of page) yield readNode(node, ctx);
-  }
-}
 
 
 /** State of one write run: the target's UserGroups, read once. */
@@ -126,7 +120,8 @@ export const resultsetDialect: Dialect = {
   // Upserts match existing customers, so a record in flight from a stopped run is safely sent again.
   upsertMatches: true,
 
-  read: (ctx, query) => applyQuery(readAll(ctx, query), query),
+  // Concurrent, overlapping position reads with every seam checked (read.ts).
+  read: (ctx, query) => readResultset(ctx, query, (node) => readNode(node, ctx)),
 
   async *write(ctx, records, options) {
     const run: WriteRun = {};

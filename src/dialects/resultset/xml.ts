@@ -1,4 +1,5 @@
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type * as FastXmlParser from 'fast-xml-parser';
 import { ProtocolError, snippet } from '../../core/errors.js';
 import type { HttpResponse } from '../../http/client.js';
 
@@ -26,7 +27,16 @@ export function decodeEntities(text: string): string {
   });
 }
 
-const parser = new XMLParser({
+// fast-xml-parser is loaded on first use, from its one-file CommonJS build: runs that never read or
+// write XML (every other dialect) do not pay for loading it.
+let fxp: typeof FastXmlParser | undefined;
+function xmlLibrary(): typeof FastXmlParser {
+  fxp ??= createRequire(import.meta.url)('fast-xml-parser') as typeof FastXmlParser;
+  return fxp;
+}
+
+let parserInstance: FastXmlParser.XMLParser | undefined;
+const parser = (): FastXmlParser.XMLParser => (parserInstance ??= new (xmlLibrary().XMLParser)({
   processEntities: false,
   htmlEntities: false,
   parseTagValue: false,
@@ -39,7 +49,7 @@ const parser = new XMLParser({
   isArray: (name) => listNodes.has(name),
   tagValueProcessor: (_name, value) => decodeEntities(value),
   attributeValueProcessor: (_name, value) => decodeEntities(value),
-});
+}));
 
 /** A parsed node: child elements by name, attributes as `@name`, text as strings. */
 export type XmlNode = { [name: string]: XmlValue };
@@ -58,10 +68,10 @@ export function parseXml(text: string, where: string, status?: number): XmlNode 
     fail('carries a DOCTYPE or entity declarations, which custsync refuses to read (entity expansion is off)');
   }
   if (text.trim() === '') fail('is empty');
-  const valid = XMLValidator.validate(text);
+  const valid = xmlLibrary().XMLValidator.validate(text);
   if (valid !== true) fail(`is malformed: line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
   try {
-    const parsed = parser.parse(text) as unknown;
+    const parsed = parser().parse(text) as unknown;
     if (!parsed || typeof parsed !== 'object') return fail('has no root element');
     return parsed as XmlNode;
   } catch (error) {
@@ -79,7 +89,8 @@ function xmlSafe(value: string): string {
   return value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
 }
 
-const builder = new XMLBuilder({
+let builderInstance: FastXmlParser.XMLBuilder | undefined;
+const builder = (): FastXmlParser.XMLBuilder => (builderInstance ??= new (xmlLibrary().XMLBuilder)({
   format: true,
   indentBy: '  ',
   processEntities: true,
@@ -88,11 +99,11 @@ const builder = new XMLBuilder({
   suppressEmptyNode: false,
   tagValueProcessor: (_name, value) => (typeof value === 'string' ? xmlSafe(value) : value),
   attributeValueProcessor: (_name, value) => (typeof value === 'string' ? xmlSafe(value) : value),
-});
+}));
 
 /** Builds an XML document from nodes shaped like {@link XmlNode}; values are escaped (`&`, `<`, `>`, quotes). */
 export function buildXml(root: Record<string, unknown>): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build(root) as string}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder().build(root) as string}`;
 }
 
 /** A child's text, or undefined when absent or not text. */

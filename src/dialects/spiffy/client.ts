@@ -3,7 +3,7 @@ import { emailKey, type Customer } from '../../core/customer.js';
 import type { DialectContext } from '../../core/dialect.js';
 import { ProtocolError, RemoteError, snippet } from '../../core/errors.js';
 import { parseJsonBody, type HttpClient, type HttpRequest, type HttpResponse } from '../../http/client.js';
-import { sleep } from '../../http/rate-limit.js';
+import { QuotaWindow, type QuotaInfo } from '../../http/rate-limit.js';
 import { SYSTEM } from './mapping.js';
 import {
   CountAnswerSchema,
@@ -38,54 +38,42 @@ const one = (id: string | number) => `api/customers/${encodeURIComponent(String(
 export type WriteAnswer = { ok: true; customer: SpiffyCustomer } | { ok: false; reason: string; failed?: true };
 
 // ---------------------------------------------------------------------------
-// Rate limit: slow down before the server's window runs out.
+// Rate limit: the `X-Ratelimit` window is used to its end, never beyond it.
 
-/**
- * How long to hold back further requests after an answer with this
- * `X-Ratelimit`: nothing while more than a tenth of the window is left; then
- * the remaining calls are spread evenly over the time left, and with none
- * left, everything waits for the window to reset (`until`).
- */
-export function rateLimitDelay(info: RateLimitHeader, now: number): number {
-  const reserve = Math.max(1, Math.ceil(info.limit * 0.1));
-  if (info.remaining > reserve) return 0;
-  const until = info.until ? Date.parse(info.until) : Number.NaN;
-  const left = Number.isNaN(until) ? (info.period ?? 1) * 1000 / Math.max(1, info.limit) : Math.max(0, until - now);
-  // A little margin so that the first request of the new window does not race the reset.
-  return info.remaining <= 0 ? left + 100 : left / (info.remaining + 1);
+/** One quota per HTTP client (per profile in a run), shared by reads and writes. */
+const quotas = new WeakMap<HttpClient, QuotaWindow>();
+
+function quotaOf(client: HttpClient): QuotaWindow {
+  let quota = quotas.get(client);
+  if (!quota) quotas.set(client, (quota = new QuotaWindow()));
+  return quota;
 }
 
-/** When a client without a token bucket may send again (wall-clock ms). */
-const notBefore = new WeakMap<HttpClient, number>();
+/** The `X-Ratelimit` of an answer, or undefined when it has none (or one that does not parse). */
+export function rateLimitOf(response: HttpResponse): QuotaInfo | undefined {
+  const raw = response.headers['x-ratelimit'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value) return undefined;
+  try {
+    const parsed = RateLimitHeaderSchema.safeParse(JSON.parse(value));
+    if (!parsed.success) return undefined;
+    const info: RateLimitHeader = parsed.data;
+    const until = info.until ? Date.parse(info.until) : Number.NaN;
+    return {
+      limit: info.limit,
+      remaining: info.remaining,
+      until: Number.isNaN(until) ? undefined : until,
+      periodMs: info.period !== undefined ? info.period * 1000 : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}
 
 /** The dialect's `http.onResponse` hook. */
 export function readRateLimitHeader(response: HttpResponse, client: HttpClient): void {
-  const raw = response.headers['x-ratelimit'];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (!value) return;
-  let info: RateLimitHeader;
-  try {
-    const parsed = RateLimitHeaderSchema.safeParse(JSON.parse(value));
-    if (!parsed.success) return;
-    info = parsed.data;
-  } catch {
-    return;
-  }
-  const delay = rateLimitDelay(info, Date.now());
-  if (delay <= 0) return;
-  const until = Date.now() + delay;
-  if (client.bucket) client.bucket.pauseUntil(until);
-  else notBefore.set(client, Math.max(notBefore.get(client) ?? 0, until));
-}
-
-async function paced(client: HttpClient): Promise<void> {
-  for (;;) {
-    const wait = (notBefore.get(client) ?? 0) - Date.now();
-    if (wait <= 0) return;
-    // Shown by the progress display as "waiting 42 s for spiffy's rate window".
-    if (wait >= 1000) client.announceWait(wait, 'rate-window');
-    await sleep(wait);
-  }
+  const info = rateLimitOf(response);
+  if (info) quotaOf(client).observe(info);
 }
 
 // ---------------------------------------------------------------------------
@@ -125,8 +113,14 @@ export class SpiffyApi {
   }
 
   private async send(req: HttpRequest): Promise<HttpResponse> {
-    await paced(this.ctx.http);
-    return this.ctx.http.send(req);
+    const quota = quotaOf(this.ctx.http);
+    // Shown by the progress display as "waiting 42 s for spiffy's rate window".
+    await quota.acquire((ms) => this.ctx.http.announceWait(ms, 'rate-window'));
+    try {
+      return await this.ctx.http.send(req);
+    } finally {
+      quota.release();
+    }
   }
 
   /** A read that must succeed: anything but a 2xx stops the run, naming the request and the server's message. */
@@ -145,6 +139,22 @@ export class SpiffyApi {
       bodySnippet: snippet(response.text),
       hint: `check baseUrl and pageSize of profile "${this.ctx.profileName}"`,
     });
+  }
+
+  /**
+   * One page of the customers the filters select whose id is above `after`
+   * (`since_id`), lowest ids first (the order Spiffy lists customers in; the
+   * read engine checks it).
+   */
+  async after(filters: ListFilters, after: number, limit = this.pageSize): Promise<SpiffyCustomer[]> {
+    const query = { ...filters, since_id: String(after), limit };
+    return (await this.read({ method: 'GET', path: LIST, query }, ListAnswerSchema)).customers;
+  }
+
+  /** The id at 0-based position `index` among the customers the filters select above `after`: a one-id page. */
+  async idAt(filters: ListFilters, after: number, index: number): Promise<number | undefined> {
+    const query = { ...filters, since_id: String(after), limit: 1, page: index + 1, fields: 'id' };
+    return (await this.read({ method: 'GET', path: LIST, query }, ListAnswerSchema)).customers[0]?.id;
   }
 
   /** Every customer the filters select, page by page (`limit`/`page`), until a short or empty page. */

@@ -1,7 +1,7 @@
 import { generateCustomer } from '../../emulator/generator.js';
 import { seededRandom } from '../../emulator/random.js';
 import { hasBasic, hasBearer, startEmulatorServer, type EmulatorReply, type EmulatorRequest, type RouteHandler } from '../../emulator/server.js';
-import type { EmulatorHandle, EmulatorOptions } from '../../emulator/types.js';
+import type { EmulatorHandle, EmulatorOptions, MutableBase } from '../../emulator/types.js';
 import type { Profile } from '../../profiles/schema.js';
 import { listFilters, paging, searchQuery, selectFields, type Parsed, type Predicate, type Stored } from './emulator-query.js';
 import { toWire } from './mapping.js';
@@ -29,6 +29,8 @@ export interface SpiffyEmulatorHandle extends EmulatorHandle {
   customers(): SpiffyCustomer[];
   /** `429`s sent because the `X-Ratelimit` window was used up (injected ones not counted). */
   rateLimited(): number;
+  /** Every `X-Ratelimit` window so far: calls counted in it (refused ones included) and `429`s sent. */
+  windows(): Array<{ start: number; used: number; refused: number }>;
 }
 
 /** Credentials the sandbox accepts; its profile uses the token. */
@@ -57,15 +59,62 @@ function derivedName(parts: Array<string | null | undefined>): string | null {
   return name === '' ? null : name;
 }
 
+/** The first index of `ids` (ascending) whose id is above `id`. */
+function firstAbove(ids: number[], id: number): number {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (ids[mid] <= id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 class Store {
   readonly customers = new Map<number, Stored>();
+  /** Every id, ascending: the order the list answers in, and where `since_id` starts. */
+  readonly ids: number[] = [];
   private nextId = firstGeneratedId;
   private nextAddressId = 1;
 
   add(customer: Stored): void {
+    if (!this.customers.has(customer.id)) {
+      const last = this.ids[this.ids.length - 1];
+      if (last === undefined || customer.id > last) this.ids.push(customer.id);
+      else this.ids.splice(firstAbove(this.ids, customer.id), 0, customer.id);
+    }
     this.customers.set(customer.id, customer);
+    this.json.delete(customer.id);
     this.nextId = Math.max(this.nextId, customer.id + 1);
     for (const a of customer.addresses ?? []) if (a.id != null) this.nextAddressId = Math.max(this.nextAddressId, a.id + 1);
+  }
+
+  /** Each customer's JSON since its last change: pages are put together from it (the benchmark measures the client). */
+  private readonly json = new Map<number, string>();
+
+  /** Call after changing a stored customer in place. */
+  changed(id: number): void {
+    this.json.delete(id);
+  }
+
+  jsonOf(customer: Stored): string {
+    let text = this.json.get(customer.id);
+    if (text === undefined) this.json.set(customer.id, (text = JSON.stringify(customer)));
+    return text;
+  }
+
+  delete(id: number): boolean {
+    this.json.delete(id);
+    if (!this.customers.delete(id)) return false;
+    const at = firstAbove(this.ids, id - 1);
+    if (this.ids[at] === id) this.ids.splice(at, 1);
+    return true;
+  }
+
+  /** The customers in id order from the first id above `after`. */
+  *from(after: number | undefined): Generator<Stored> {
+    for (let i = after === undefined ? 0 : firstAbove(this.ids, after); i < this.ids.length; i += 1) yield this.customers.get(this.ids[i])!;
   }
 
   newId(): number {
@@ -168,29 +217,77 @@ export async function startSpiffyEmulator(options: SpiffyEmulatorOptions = {}): 
   }
   const limit = options.rateLimit?.limit ?? 500;
   const periodMs = (options.rateLimit?.periodSeconds ?? 300) * 1000;
-  const window = { start: 0, used: 0 };
+  const window = { start: 0, used: 0, refused: 0 };
+  const windows: Array<typeof window> = [];
   let rateLimited = 0;
   const lost = seededRandom(seed * 31 + 5);
 
-  const select = (query: URLSearchParams, extra: Predicate[] = []): Parsed<Stored[]> => {
+  /** The customers the filters select, in id order, from `skip` on, at most `take` (all when undefined). */
+  const select = (query: URLSearchParams, extra: Predicate[] = [], skip = 0, take?: number): Parsed<Stored[]> => {
     const filters = listFilters(query);
     if (!filters.ok) return filters;
     const predicates = [...filters.value, ...extra];
-    return { ok: true, value: [...store.customers.values()].filter((c) => predicates.every((p) => p(c))) };
+    const sinceId = query.get('since_id');
+    const out: Stored[] = [];
+    let matched = 0;
+    for (const c of store.from(sinceId === null ? undefined : Number(sinceId))) {
+      if (take !== undefined && out.length >= take) break;
+      if (!predicates.every((p) => p(c))) continue;
+      if (matched++ >= skip) out.push(c);
+    }
+    return { ok: true, value: out };
   };
   const page = (req: EmulatorRequest, extra: Predicate[] = []): EmulatorReply => {
     const pages = paging(req.query);
     if (!pages.ok) return badRequest(pages);
-    const selected = select(req.query, extra);
-    if (!selected.ok) return badRequest(selected);
     const { limit: size, page: number } = pages.value;
-    const slice = selected.value.slice((number - 1) * size, number * size);
-    return { status: 200, body: { customers: slice.map((c) => selectFields(c, req.query.get('fields'))) } };
+    const selected = select(req.query, extra, (number - 1) * size, size);
+    if (!selected.ok) return badRequest(selected);
+    const fields = req.query.get('fields');
+    if (fields === null || fields.trim() === '') {
+      return { status: 200, contentType: 'application/json; charset=utf-8', body: `{"customers":[${selected.value.map((c) => store.jsonOf(c)).join(',')}]}` };
+    }
+    return { status: 200, body: { customers: selected.value.map((c) => selectFields(c, fields)) } };
+  };
+
+  // Tests: customers created, deleted or changed between pages (EmulatorOptions.beforeList).
+  let created = 0;
+  let lists = 0;
+  const base: MutableBase = {
+    keys: () => store.ids.map(String),
+    create(count) {
+      const keys: string[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const id = store.newId();
+        const customer = seeded((options.customers ?? 50) + created, seed, store, id);
+        created += 1;
+        customer.created_at = customer.updated_at = storeTime(Date.now());
+        store.add(customer);
+        keys.push(String(id));
+      }
+      return keys;
+    },
+    remove: (key) => store.delete(Number(key)),
+    touch(key) {
+      const customer = store.customers.get(Number(key));
+      if (!customer) return false;
+      customer.note = `changed during a read (${lists})`;
+      customer.updated_at = storeTime(Date.now());
+      store.changed(customer.id);
+      return true;
+    },
+  };
+  const beforeList = (req: EmulatorRequest) => {
+    lists += 1;
+    options.beforeList?.({ n: lists, query: req.query, base });
   };
   const customerId = (req: EmulatorRequest) => (/^\d+$/.test(req.params.id) ? Number(req.params.id) : Number.NaN);
 
   const routes: Record<string, RouteHandler> = {
-    list: (req) => page(req),
+    list: (req) => {
+      beforeList(req);
+      return page(req);
+    },
     search: (req) => {
       const parsed = searchQuery(req.query.get('query') ?? '');
       return parsed.ok ? page(req, parsed.value) : badRequest(parsed);
@@ -236,11 +333,12 @@ export async function startSpiffyEmulator(options: SpiffyEmulatorOptions = {}): 
       if (Object.keys(errors).length > 0) return errorsReply(422, errors);
       apply(customer, body, store);
       customer.updated_at = storeTime(Date.now());
+      store.changed(customer.id);
       return { status: 200, body: { customer } };
     },
     remove: (req) => {
       const id = customerId(req);
-      if (!store.customers.delete(id)) return notFound;
+      if (!store.delete(id)) return notFound;
       return { status: 200, body: {} };
     },
   };
@@ -248,12 +346,16 @@ export async function startSpiffyEmulator(options: SpiffyEmulatorOptions = {}): 
   /** Every answer counts against the window and carries `X-Ratelimit`. */
   const limited = (handler: RouteHandler, write = false): RouteHandler => async (req) => {
     const now = Date.now();
-    if (now >= window.start + periodMs) Object.assign(window, { start: now, used: 0 });
+    if (now >= window.start + periodMs) {
+      if (window.used > 0) windows.push({ ...window });
+      Object.assign(window, { start: now, used: 0, refused: 0 });
+    }
     window.used += 1;
     const until = new Date(window.start + periodMs).toISOString();
     const header = (remaining: number) => JSON.stringify({ name: 'API', period: periodMs / 1000, limit, remaining, until });
     if (window.used > limit) {
       rateLimited += 1;
+      window.refused += 1;
       return {
         ...errorsReply(429, 'Exceeded API rate limit, please try again later'),
         headers: { 'x-ratelimit': header(0), 'retry-after': String(Math.max(1, Math.ceil((window.start + periodMs - now) / 1000))) },
@@ -298,8 +400,9 @@ export async function startSpiffyEmulator(options: SpiffyEmulatorOptions = {}): 
     profile,
     stats: () => server.stats(),
     close: () => server.close(),
-    customers: () => structuredClone([...store.customers.values()].sort((a, b) => a.id - b.id)),
+    customers: () => structuredClone([...store.from(undefined)]),
     rateLimited: () => rateLimited,
+    windows: () => [...windows, ...(window.used > 0 ? [{ ...window }] : [])],
   };
 }
 

@@ -1,8 +1,7 @@
 import type { Dialect } from '../../core/dialect.js';
-import { applyQuery } from '../../core/query.js';
 import { SpiffyApi, readRateLimitHeader } from './client.js';
-import { pushDown } from './filters.js';
-import { fromWire, projectRecord, toWire } from './mapping.js';
+import { projectRecord, toWire } from './mapping.js';
+import { readSpiffy } from './read.js';
 import { checkRecord, writeRecords } from './write.js';
 
 /** Spiffy Stores: JSON REST under `/api/customers.json` (SPEC sections 4 and 8 `spiffy`). */
@@ -13,15 +12,8 @@ export const spiffyDialect: Dialect = {
   // Upserts match existing customers, so a record in flight from a stopped run is safely sent again.
   upsertMatches: true,
 
-  read(ctx, query) {
-    const api = new SpiffyApi(ctx);
-    const filters = pushDown(query);
-    async function* records() {
-      for await (const wire of api.list(filters)) yield fromWire(wire, ctx.profileName);
-    }
-    // The server filters a superset; the whole query is applied again here.
-    return applyQuery(records(), query);
-  },
+  // Keyset paging in concurrent id windows; the server filters a superset and the whole query is applied again (read.ts).
+  read: readSpiffy,
 
   write: (ctx, records, options) => writeRecords(ctx, records, options.mode),
 

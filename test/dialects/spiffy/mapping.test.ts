@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCustomer } from '../../../src/core/customer.js';
 import { applyQuery, parseCondition } from '../../../src/core/query.js';
-import { rateLimitDelay } from '../../../src/dialects/spiffy/client.js';
+import { rateLimitOf } from '../../../src/dialects/spiffy/client.js';
 import { pushDown, spiffyMinute } from '../../../src/dialects/spiffy/filters.js';
 import { fromWire, payloadUnchanged, projectRecord, toWire } from '../../../src/dialects/spiffy/mapping.js';
 import { bilbo, bilboCanonical } from './fixtures.js';
@@ -144,13 +144,19 @@ describe('spiffy push-down', () => {
 });
 
 describe('spiffy X-Ratelimit', () => {
-  const now = Date.parse('2026-01-01T00:00:00Z');
-  const until = '2026-01-01T00:01:00Z';
-  it('does not slow down while more than a tenth of the window is left', () => {
-    expect(rateLimitDelay({ limit: 500, remaining: 51, until }, now)).toBe(0);
+  const header = (value: unknown) => ({ status: 200, headers: { 'x-ratelimit': JSON.stringify(value) }, text: '', label: 'GET x' });
+  it('reads the window from the header of the document', () => {
+    const until = '2026-01-01T00:01:00Z';
+    expect(rateLimitOf(header({ name: 'API', period: 300, limit: 500, remaining: 7, until }))).toEqual({
+      limit: 500,
+      remaining: 7,
+      until: Date.parse(until),
+      periodMs: 300_000,
+    });
   });
-  it('spreads the last calls over the time left, and waits for the reset when none are left', () => {
-    expect(rateLimitDelay({ limit: 500, remaining: 49, until }, now)).toBe(60_000 / 50);
-    expect(rateLimitDelay({ limit: 500, remaining: 0, until }, now)).toBe(60_100);
+  it('ignores an answer without the header or with one that does not parse', () => {
+    expect(rateLimitOf({ status: 200, headers: {}, text: '', label: 'GET x' })).toBeUndefined();
+    expect(rateLimitOf({ status: 200, headers: { 'x-ratelimit': '{not json' }, text: '', label: 'GET x' })).toBeUndefined();
+    expect(rateLimitOf(header({ remaining: 'many' }))).toBeUndefined();
   });
 });
