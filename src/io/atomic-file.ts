@@ -123,6 +123,8 @@ export async function openOutputFile(path: string, options: OutputFileOptions = 
     async abort() {
       if (state !== 'open') return;
       state = 'aborted';
+      // Writes still queued fail once the stream is destroyed: those errors are expected, not a crash.
+      stream.on('error', () => undefined);
       stream.destroy();
       partials.delete(partial);
       await unlink(partial).catch(() => undefined);
