@@ -64,11 +64,13 @@ Examples:
           if (error.code === 'EACCES') throw new UserError(`--port ${flags.port} needs privileges this user does not have`, 'pick a port above 1023, or --port 0 for any free one');
           throw error;
         });
+      // Listening for Ctrl-C before the profile says it is ready: a script that stops it as soon as it has the profile must not kill it.
+      const stopped = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
       // Named by dialect and port, so that the profiles of two sandboxes can be merged into one file.
       const port = new URL(handle.url).port;
       process.stdout.write(`${JSON.stringify({ profiles: { [`sandbox-${dialect.id}-${port}`]: handle.profile } }, null, 2)}\n`);
       g.log.info(`sandbox: ${dialect.id} emulator on ${handle.url} with ${flags.customers} customers (Ctrl-C to stop)`);
-      await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+      await stopped;
       await handle.close();
       g.log.info('sandbox: stopped');
     });
