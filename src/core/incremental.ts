@@ -117,7 +117,7 @@ export async function planRead(options: PlanOptions): Promise<ReadPlan> {
     return { query: all, mode: `full (${source.dialect.id} has no change filter)`, fields: { mode: 'full', reason: 'no change filter' }, bookmark: record };
   }
   if (!bookmark) {
-    log.info(`${command}: no bookmark yet for ${options.name}: reading everything once`);
+    log.info(`${command}: no bookmark yet (no complete ${command === 'migrate' ? 'run of this source and target' : `pull with --bookmark ${options.name}`} before): reading everything once`);
     return { query: all, mode: 'full (no bookmark yet)', fields: { mode: 'full', reason: 'no bookmark yet' }, bookmark: record };
   }
   const lookbackMs = flags.lookbackMs ?? defaultLookbackMs;
