@@ -1,4 +1,5 @@
 import { benchFileForms } from './file-forms.js';
+import { benchIncremental } from './incremental.js';
 import { benchMigrate } from './migrate.js';
 import { benchRead } from './read.js';
 
@@ -31,3 +32,6 @@ await benchRead({
   bigCustomers: Number(process.env.BENCH_READ_BIG ?? 50_000),
   dialects: process.env.BENCH_READ_DIALECTS?.split(','),
 });
+
+// Incremental migrations (issue 14): the requests of a full and an incremental run (docs/performance.md).
+await benchIncremental({ customers: Number(process.env.BENCH_INCREMENTAL ?? 50_000) });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { UserError } from '../core/errors.js';
-import { diffStreams, type DiffKey } from '../core/diff.js';
+import { diffStreams, parseIgnored, timestampFields, type DiffKey } from '../core/diff.js';
 import { diffSinceLast } from '../core/since-last.js';
 import type { Customer } from '../core/customer.js';
 import { diffRenderer, diffViewRenderer } from '../ui/diff-render.js';
@@ -9,11 +9,8 @@ import { interruptNow } from '../ui/interrupt.js';
 import { Progress, totalOf, type Meter } from '../ui/progress.js';
 import { printSummary, summaryFormat } from '../ui/summary.js';
 import { canDisplay, envFlag, palette, useColour } from '../ui/terminal.js';
-import { choice, delimiterOption, encodingOption, fileOptions, globals, withEndpoint } from './shared.js';
+import { choice, collect, delimiterOption, encodingOption, fileOptions, globals, withEndpoint } from './shared.js';
 import type { Endpoint } from '../dialects/endpoint.js';
-
-/** Fields a target sets for itself: not a difference between two systems. */
-const systemFields = ['createdAt', 'updatedAt'];
 
 async function* projected(source: Endpoint, target: Endpoint, meter: Meter): AsyncGenerator<Customer> {
   for await (const record of source.dialect.read(source.ctx, { where: [] })) {
@@ -45,6 +42,8 @@ export function diffCommand(): Command {
     .option('--key <key>', 'match records by email (default between systems) or key (default with --since-last)', choice('--key', ['email', 'key'] as const))
     .option('--format <format>', 'text (default), json or csv', choice('--format', ['text', 'json', 'csv'] as const), 'text')
     .option('--exit-code', 'exit 1 when there are differences, 0 when there are none (as git diff)')
+    .option('--ignore <field>', 'leave this field out of the comparison, e.g. note, custom, addresses[billing].city (repeatable)', collect)
+    .option('--include-timestamps', 'report createdAt/updatedAt changes too (left out by default: systems set them on every write)')
     .addOption(delimiterOption())
     .addOption(encodingOption())
     .addHelpText(
@@ -54,11 +53,17 @@ Output: text has "+ KEY EMAIL" (only in --from), "- KEY EMAIL" (only in --to),
 "~ KEY EMAIL" with indented "field: from -> to" lines; json is one document
 {"added","removed","changed","unchanged"}; csv has change,key,email,field,from,to.
 
+Timestamps (createdAt, updatedAt) are not changes unless --include-timestamps:
+a platform that re-dates every write would otherwise show each record pushed
+again. Deleted customers show as "-" with --since-last, which change filters
+(--incremental) never see.
+
 With --quiet, nothing at all is printed when nothing changed (for cron).
 
 Examples:
   custsync diff --from sandbox:resultset --to sandbox:propeller
   custsync diff --from sandbox:spiffy --since-last --format json
+  custsync diff --from sandbox:spiffy --since-last --ignore note --ignore custom
   custsync pull --from sandbox:spiffy -o yesterday.csv
   custsync diff --from sandbox:spiffy --to csv:yesterday.csv --key key --exit-code`,
     )
@@ -67,6 +72,7 @@ Examples:
       if (!flags.to && !flags.sinceLast) throw new UserError('diff needs --to DST or --since-last');
       if (flags.to && flags.sinceLast) throw new UserError('give either --to or --since-last, not both');
       const key: DiffKey = flags.key ?? (flags.sinceLast ? 'key' : 'email');
+      const ignore = [...parseIgnored(flags.ignore ?? []), ...(flags.includeTimestamps ? [] : timestampFields)];
       const file = fileOptions({ encoding: flags.encoding, delimiter: flags.delimiter });
       const resolve = { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file };
       // The ink view: on a terminal, for a person, unless a --format was asked for (then the output is the document).
@@ -95,13 +101,14 @@ Examples:
         await withEndpoint(flags.from, { ...resolve, flag: '--from' }, async (source) => {
           const reading = progress.meter(`read ${source.label}`, await totalOf(live, source, { where: [] }));
           if (flags.sinceLast) {
-            report(await diffSinceLast({ source: countedEndpoint(source, reading), stateDir: g.state, key, sink: render, log: g.log }));
+            report(await diffSinceLast({ source: countedEndpoint(source, reading), stateDir: g.state, key, ignore, sink: render, log: g.log }));
             return;
           }
           await withEndpoint(flags.to, { ...resolve, flag: '--to' }, async (target) => {
             const other = progress.meter(`read ${target.label}`, await totalOf(live, target, { where: [] }));
-            const ignore = key === 'email' ? [...systemFields, 'key'] : systemFields;
-            report(await diffStreams(projected(source, target, reading), counted(target.dialect.read(target.ctx, { where: [] }), other), { key, ignore, absentIsNoChange: true }, render));
+            // Matched by email, the keys of two systems differ by nature.
+            const between = key === 'email' ? [...ignore, 'key'] : ignore;
+            report(await diffStreams(projected(source, target, reading), counted(target.dialect.read(target.ctx, { where: [] }), other), { key, ignore: between, absentIsNoChange: true }, render));
           });
         });
       } finally {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { planRecords, pushRecords } from '../core/push.js';
+import { unchangedCheck } from '../core/unchanged.js';
 import { exitCodeFor, formatCounts } from '../core/summary.js';
 import { openRejects } from '../io/rejects.js';
 import { maskPayload } from '../core/mask.js';
@@ -107,14 +108,17 @@ Examples:
             try {
               if (flags.dryRun) {
                 progress.phase(`push --dry-run: ${input.count} records from ${input.label} to ${target.label}; nothing is sent`);
+                // What the real push finds unchanged, without sending (core/unchanged.ts).
+                const held = flags.mode === 'create' ? undefined : await unchangedCheck(target);
                 const planned = await planRecords({
                   records,
                   target,
                   mode: flags.mode,
                   previews: 3,
-                  classify: async (_record, position) => {
+                  classify: async (record, position) => {
                     const reason = input.duplicates.get(position);
-                    return reason === undefined ? undefined : { status: 'rejected', reason };
+                    if (reason !== undefined) return { status: 'rejected', reason };
+                    return held && (await held(record)) ? { status: 'unchanged' } : undefined;
                   },
                   onResult: (result, now) => {
                     onCounts(now);

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { once } from 'node:events';
 import { UserError } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
 import { lookupDialect } from '../dialects/endpoint.js';
 import { dialects } from '../dialects/registry.js';
 import { globals, nonNegativeInt } from './shared.js';
@@ -30,6 +31,7 @@ export function sandboxCommand(): Command {
     .option('--latency-ms <n>', 'delay added to every answer', nonNegativeInt('--latency-ms'), 0)
     .option('--fail-rate <r>', 'share of requests answered 429 or 503 (0..1)', rate, 0)
     .option('--retry-after <s>', 'Retry-After seconds of injected 429s', nonNegativeInt('--retry-after'), 1)
+    .option('--clock-offset <span>', "run the emulator's clock off from this machine's, e.g. -1h: the times it stamps and its Date headers")
     .addHelpText(
       'after',
       `
@@ -38,12 +40,14 @@ sandbox:ID as SRC/DST to start one in-process instead. It serves until Ctrl-C.
 
 Examples:
   custsync sandbox --dialect spiffy --customers 500
-  custsync sandbox --dialect propeller --latency-ms 20 --fail-rate 0.1`,
+  custsync sandbox --dialect propeller --latency-ms 20 --fail-rate 0.1
+  custsync sandbox --dialect spiffy --clock-offset -1h`,
     )
     .action(async (flags, command: Command) => {
       const g = globals(command);
       const dialect = lookupDialect(flags.dialect, '--dialect');
       if (!dialect.emulator) throw new UserError(`dialect ${dialect.id} has no emulator`, `emulators: ${remote.join(', ')}`);
+      const clockOffsetMs = flags.clockOffset === undefined ? undefined : parseDuration(flags.clockOffset, '--clock-offset', { signed: true });
       const handle = await dialect.emulator
         .start({
           port: flags.port,
@@ -52,6 +56,7 @@ Examples:
           latencyMs: flags.latencyMs,
           failRate: flags.failRate,
           retryAfterSeconds: flags.retryAfter,
+          clockOffsetMs,
           log: g.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
         })
         .catch((error: NodeJS.ErrnoException) => {
@@ -59,11 +64,13 @@ Examples:
           if (error.code === 'EACCES') throw new UserError(`--port ${flags.port} needs privileges this user does not have`, 'pick a port above 1023, or --port 0 for any free one');
           throw error;
         });
+      // Listening for Ctrl-C before the profile says it is ready: a script that stops it as soon as it has the profile must not kill it.
+      const stopped = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
       // Named by dialect and port, so that the profiles of two sandboxes can be merged into one file.
       const port = new URL(handle.url).port;
       process.stdout.write(`${JSON.stringify({ profiles: { [`sandbox-${dialect.id}-${port}`]: handle.profile } }, null, 2)}\n`);
       g.log.info(`sandbox: ${dialect.id} emulator on ${handle.url} with ${flags.customers} customers (Ctrl-C to stop)`);
-      await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+      await stopped;
       await handle.close();
       g.log.info('sandbox: stopped');
     });

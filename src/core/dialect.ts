@@ -75,6 +75,27 @@ export interface Dialect {
    */
   readonly upsertMatches?: boolean;
 
+  /**
+   * The server-side filter that `ReadQuery.since` goes to (e.g.
+   * `updated_at_min`), named in logs. Set it only when a read with `since`
+   * returns every record changed at or after that instant by the server's
+   * clock (the filter inclusive, rounded down where the API is coarser).
+   * Absent: the source cannot filter by change, and `--incremental` reads it
+   * whole (unchanged records are then skipped by their hash).
+   */
+  readonly changeFilter?: string;
+
+  /**
+   * The record as the target holds it now, found as `write` would match it
+   * (by the key it writes), or undefined. For a target whose `write` cannot
+   * tell that a record is unchanged (a batch upsert that rewrites, and
+   * re-dates, whatever it is sent): `push` compares the stored record with
+   * the record's projection first and reports `unchanged`, sending nothing
+   * (`core/unchanged.ts`). A `write` that looks each record up and compares
+   * anyway (spiffy, cabinetry) needs none. Read-only.
+   */
+  stored?(ctx: DialectContext, record: Customer): Promise<Customer | undefined>;
+
   /** The number of customers, when the API tells it cheaply (`profiles test`). */
   count?(ctx: DialectContext): Promise<number | undefined>;
 

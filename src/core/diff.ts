@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inBatches } from './concurrent.js';
 import { CustomerSchema, emailKey, type Address, type Customer } from './customer.js';
+import { UserError } from './errors.js';
 
 /**
  * `diff` (SPEC section 1): matches two streams of customers by `key` or by
@@ -94,12 +95,39 @@ export function flatten(record: Customer): Map<string, string> {
   return out;
 }
 
+/** Fields the systems set for themselves on every write. */
+export const timestampFields = ['createdAt', 'updatedAt'] as const;
+
+/**
+ * `--ignore FIELD` as typed: a canonical field (`note`, or its CSV name
+ * `updated_at`), or a path of the diff's own (`addresses[billing].city`,
+ * `addresses[billing]`, `addresses`, `custom.x`, `custom`). Exit 2 for a
+ * field the canonical record does not have.
+ */
+export function parseIgnored(fields: string[]): string[] {
+  const known = Object.keys(CustomerSchema.shape);
+  return fields.map((typed) => {
+    const field = typed.trim();
+    const head = /^[A-Za-z_]+/.exec(field)?.[0] ?? '';
+    const camel = head.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (!known.includes(camel) || camel === 'source') {
+      throw new UserError(`--ignore names an unknown field "${typed}"`, `fields: ${known.filter((k) => k !== 'source').join(', ')}; paths like addresses[billing].city or custom.NAME`);
+    }
+    return camel + field.slice(head.length);
+  });
+}
+
+/** A path is left out when it, its record-level part (`addresses[billing]`) or its field (`addresses`, `custom`) is ignored. */
+function ignored(path: string, ignore: ReadonlySet<string>): boolean {
+  return ignore.size > 0 && (ignore.has(path) || ignore.has(path.split('.')[0]) || ignore.has(path.split(/[.[]/)[0]));
+}
+
 export function compareRecords(from: Customer, to: Customer, ignore: ReadonlySet<string>, absentIsNoChange = false): FieldChange[] {
   const a = flatten(from);
   const b = flatten(to);
   const changes: FieldChange[] = [];
   for (const path of new Set([...a.keys(), ...b.keys()])) {
-    if (ignore.has(path) || ignore.has(path.split('.')[0])) continue;
+    if (ignored(path, ignore)) continue;
     const left = a.get(path) ?? null;
     const right = b.get(path) ?? null;
     if (left === right || (absentIsNoChange && left === null)) continue;

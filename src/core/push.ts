@@ -1,5 +1,7 @@
+import { mapUnordered } from './concurrent.js';
 import type { Customer } from './customer.js';
 import { invalidInput } from './invalid-input.js';
+import { unchangedCheck } from './unchanged.js';
 import type { Dialect, DialectContext, WriteMode, WriteResult } from './dialect.js';
 import { countResult, emptyCounts, settleCounts, type RunCounts } from './summary.js';
 
@@ -43,8 +45,21 @@ export async function pushRecords(options: PushOptions): Promise<PushOutcome> {
       yield record;
     }
   }
+  /** Records the target already holds as they would be written are `unchanged`, not sent (core/unchanged.ts). */
+  async function* changed(held: (record: Customer) => Promise<boolean>): AsyncGenerator<Customer> {
+    const looked = mapUnordered(counted(), options.target.ctx.concurrency, async (record) => ({ record, same: await held(record) }));
+    for await (const { record, same } of looked) {
+      if (!same) {
+        yield record;
+        continue;
+      }
+      countResult(counts, 'unchanged');
+      await options.onResult?.({ status: 'unchanged', key: record.key, record }, counts);
+    }
+  }
   try {
-    for await (const result of options.target.dialect.write(options.target.ctx, counted(), { mode: options.mode })) {
+    const held = options.mode === 'create' ? undefined : await unchangedCheck(options.target);
+    for await (const result of options.target.dialect.write(options.target.ctx, held ? changed(held) : counted(), { mode: options.mode })) {
       countResult(counts, result.status);
       if (result.status === 'rejected' || result.status === 'failed') await options.onProblem?.(result);
       await options.onResult?.(result, counts);

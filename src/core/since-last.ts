@@ -23,6 +23,8 @@ export interface SinceLastOptions {
   source: { dialect: Dialect; ctx: DialectContext; label: string };
   stateDir: string;
   key: DiffKey;
+  /** Fields left out of the comparison (`--ignore`, and the timestamps unless `--include-timestamps`); the snapshot keeps them. */
+  ignore?: string[];
   sink: DiffSink;
   log: Logger;
 }
@@ -45,7 +47,7 @@ export async function diffSinceLast(options: SinceLastOptions): Promise<DiffSumm
       }
       await finish(output);
     }
-    const summary = await diffStreams(now(), store.readSnapshot(options.source.label), { key: options.key }, options.sink);
+    const summary = await diffStreams(now(), store.readSnapshot(options.source.label), { key: options.key, ignore: options.ignore }, options.sink);
     await store.saveSnapshot(options.source.label, readJsonl(createReadStream(spool), spool));
     return summary;
   } finally {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { EmulatorOptions, EmulatorStats } from './types.js';
 import { seededRandom } from './random.js';
+import { emulatorClock } from './clock.js';
 
 /**
  * The loopback HTTP server every dialect emulator builds on: routing with
@@ -84,6 +85,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
   const routes = options.routes.map(compile);
   const random = seededRandom((options.seed ?? 1) * 7919 + 17);
   const errorReply = options.errorReply ?? jsonError;
+  const clock = emulatorClock(options);
   const maxRequestBytes = options.maxRequestBytes ?? 20 * 1024 * 1024;
   const stats: EmulatorStats = { requests: 0, writes: 0, byMethod: {}, injectedFailures: 0, unauthorized: 0, peakPerSecond: 0, firstAt: 0, lastAt: 0 };
   // Arrival times within the last second, for peakPerSecond. The window is 950 ms: calls sent within
@@ -105,6 +107,8 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
       const payload = reply.body === undefined ? '' : isText ? (reply.body as string) : JSON.stringify(reply.body);
       outgoing.writeHead(reply.status, {
         'content-type': reply.contentType ?? (isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'),
+        // The emulator's own clock, which a test may set off from this machine's (Node would send its own).
+        date: new Date(clock()).toUTCString(),
         ...reply.headers,
       });
       outgoing.end(payload);

@@ -16,6 +16,14 @@ export interface EmulatorOptions {
   failRate?: number;
   /** Retry-After of injected 429s, in seconds (default 1). */
   retryAfterSeconds?: number;
+  /**
+   * How far the emulator's clock is from this machine's, in ms (negative:
+   * behind): the times it stamps on customers and its `Date` headers, as a
+   * server whose clock is off. Default 0.
+   */
+  clockOffsetMs?: number;
+  /** Tests: the emulator's clock itself (epoch ms), e.g. one held still; `clockOffsetMs` is added to it. Default `Date.now`. */
+  clock?: () => number;
   /** One line per request, e.g. to stderr for `custsync sandbox`. */
   log?: (line: string) => void;
   /**

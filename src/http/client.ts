@@ -76,6 +76,16 @@ export class HttpClient {
   private readonly baseUrl: string;
   /** Exchanges made, for benchmarks and summaries. */
   requestCount = 0;
+  /**
+   * The least (server `Date` header − local time the answer's headers
+   * arrived) over the answers so far, in ms; undefined until an answer
+   * carried a `Date`. The header is cut to the second and was written before
+   * the answer arrived, so each sample is at most the true offset: adding it
+   * to a local instant gives an instant no later on the server's clock
+   * (`migrate --incremental` takes its bookmark so). The least sample stays
+   * safe when the local clock is stepped during a run.
+   */
+  serverClockOffsetMs?: number;
   /** The end of the last wait announced, so that concurrent requests held by one window announce it once. */
   private announcedUntil = 0;
 
@@ -142,6 +152,7 @@ export class HttpClient {
           bodyTimeout: this.timeoutMs,
         });
         this.requestCount += 1;
+        this.sampleServerClock(answer.headers.date, Date.now());
         const text = await this.readBody(answer.body, label);
         response = { status: answer.statusCode, headers: answer.headers, text, label };
       } catch (caught) {
@@ -260,6 +271,13 @@ export class HttpClient {
       chunks.push(chunk);
     }
     return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private sampleServerClock(header: string | string[] | undefined, arrived: number): void {
+    const server = Date.parse(Array.isArray(header) ? header[0] : (header ?? ''));
+    if (Number.isNaN(server)) return;
+    const offset = server - arrived;
+    if (this.serverClockOffsetMs === undefined || offset < this.serverClockOffsetMs) this.serverClockOffsetMs = offset;
   }
 
   private log(label: string, status: string, started: number, attempt: number): void {

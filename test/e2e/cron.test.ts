@@ -70,7 +70,7 @@ describe("the README's crontab, with cron's empty environment", () => {
   it('has the two nightly jobs', () => {
     expect(cron.jobs).toHaveLength(2);
     expect(cron.jobs[0]).toContain('custsync diff --from shop --since-last --exit-code --quiet');
-    expect(cron.jobs[1]).toContain('custsync migrate --from shop --to newshop --quiet');
+    expect(cron.jobs[1]).toContain('custsync migrate --from shop --to newshop --quiet --incremental');
     expect(Object.keys(cron.env)).toEqual(expect.arrayContaining(['PATH', 'MAILTO', 'CUSTSYNC_PROFILES', 'CUSTSYNC_STATE', 'CUSTSYNC_LOG']));
   });
 
@@ -95,13 +95,16 @@ describe("the README's crontab, with cron's empty environment", () => {
     expect(mail.stdout).toContain('-> "Changedbycron"');
   });
 
-  it('migrate: nothing printed (no mail), the log holds each night, and the second night sends only what changed', async () => {
+  it('migrate: nothing printed (no mail), the log holds each night, and the second night reads and sends only what changed', async () => {
     const first = await run(cron.jobs[1]);
     expect(first, first.stdout).toEqual({ code: 0, stdout: '', stderr: '' });
     const second = await run(cron.jobs[1]);
     expect(second).toEqual({ code: 0, stdout: '', stderr: '' });
     const log = readFileSync(join(root, 'log', 'migrate.log'), 'utf8').trim().split('\n');
-    expect(log).toEqual(['read 15 · created 15 · updated 0 · unchanged 0 · rejected 0 · failed 0', 'read 15 · created 0 · updated 0 · unchanged 15 · rejected 0 · failed 0']);
+    // The second night reads only what changed since the first began (minus the lookback): none of it is sent again.
+    expect(log).toHaveLength(2);
+    expect(log[0]).toBe('full (no bookmark yet) · read 15 · created 15 · updated 0 · unchanged 0 · rejected 0 · failed 0');
+    expect(log[1]).toMatch(/^incremental since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(lookback 10m\) · read (\d+) · created 0 · updated 0 · unchanged \1 · rejected 0 · failed 0$/);
     // The state the lines name is where `custsync runs` finds the history.
     const runs = await runShell(`custsync runs --state "$CUSTSYNC_STATE" --format json`, { cwd: root, env: { ...cron.env, HOME: root } });
     expect((JSON.parse(runs.stdout) as Array<{ state: string }>).map((r) => r.state)).toEqual(['done', 'done']);

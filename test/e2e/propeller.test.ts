@@ -284,6 +284,10 @@ describe('propeller: push', () => {
     const delivery = await api(s.handle, '/customers/sourceId/K-1/addresses?source=custsync&type=delivery');
     expect(delivery.body.data.map((a) => [a.code, a.isDefault, a.street])).toEqual([['shipping-1', 'N', 'Dam 1'], ['shipping-2', 'Y', 'Rokin 9']]);
 
+    // The same record again is unchanged and not sent (the bulk upsert would re-date it); changed, it is updated in place.
+    const same = await runCli(['push', '--to', 'prop', '--input', input, '--format', 'jsonl', '--profiles', s.profiles]);
+    expect(same.stderr).toContain('read 1 · created 0 · updated 0 · unchanged 1');
+    writeFileSync(input, `${JSON.stringify({ ...customer, firstName: 'Kimberley' })}\n`);
     const again = await runCli(['push', '--to', 'prop', '--input', input, '--format', 'jsonl', '--profiles', s.profiles]);
     expect(again.stderr).toContain('updated 1');
     const after = await api(s.handle, '/customers/sourceId/K-1/addresses?source=custsync');
@@ -351,7 +355,7 @@ describe('propeller: push', () => {
     expect(create.stderr).toContain('read 2 · created 1 · updated 0 · unchanged 0 · rejected 1');
     expect(create.stderr).toMatch(/C000001: exists on the target as id 1/);
     expect(count(s.requests, /^GET \/v2\/customers\/sourceId\/(C000001|NEW-1)\?source=ERP/)).toBe(2);
-    writeFileSync(input, jsonl([{ ...base, key: 'C000002' }, { ...base, key: 'NEW-2' }] as Customer[]));
+    writeFileSync(input, jsonl([{ ...base, key: 'C000002', lastName: 'Updated' }, { ...base, key: 'NEW-2' }] as Customer[]));
     const update = await runCli(['push', '--to', 'prop', '--input', input, '--format', 'jsonl', '--mode', 'update', '--profiles', s.profiles]);
     expect(update.stderr).toContain('read 2 · created 0 · updated 1 · unchanged 0 · rejected 1');
   });
@@ -370,7 +374,8 @@ describe('propeller: find, count, preview', () => {
     expect(dry.stderr).toContain('read 2 · created 1 · updated 1 · unchanged 0 · rejected 0');
     expect(dry.stderr).toContain('"ssn":"***"');
     expect(dry.stderr).not.toContain('123456789');
-    expect(s.requests.filter((r) => !/^(GET|POST \/oauth2\/token)/.test(r))).toEqual([]);
+    // Reads only: lookups, the token, and the search that counts the target (is it empty?).
+    expect(s.requests.filter((r) => !/^(GET|POST \/oauth2\/token|POST \/v2\/customers\/search)/.test(r))).toEqual([]);
   });
 
   it('sandbox:propeller serves generated customers', async () => {

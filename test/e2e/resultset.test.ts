@@ -199,9 +199,16 @@ describe('resultset: writing', () => {
     expect(rejects[0]).toMatchObject({ key: 'bad-2', email: 'not-an-email', reason: `${input}: line 2: field email: "not-an-email" is not an email address` });
     expect((await pull()).map((r) => r.key)).toEqual(['ok-1', 'ok-3']);
 
-    // The upsert is by username: the same input again updates.
+    // The same input again is unchanged (compared before sending: the upsert would re-date them); changed, the upsert by username updates.
     const again = await cli(['push', '--to', 'shop', '--input', input, '--rejects', 'rejects.jsonl', '--force']);
-    expect(again.stderr).toContain('read 3 · created 0 · updated 2 · unchanged 0 · rejected 1');
+    expect(again.stderr).toContain('read 3 · created 0 · updated 0 · unchanged 2 · rejected 1');
+    writeFileSync(input, jsonl([
+      { key: 'ok-1', email: 'one@example.com', firstName: 'Uno' },
+      { key: 'bad-2', email: 'not-an-email', firstName: 'Two' },
+      { key: 'ok-3', email: 'three@example.com', firstName: 'Tres' },
+    ]));
+    const changed = await cli(['push', '--to', 'shop', '--input', input, '--rejects', 'rejects.jsonl', '--force']);
+    expect(changed.stderr).toContain('read 3 · created 0 · updated 2 · unchanged 0 · rejected 1');
   });
 
   it('sends one upsert per batch', async () => {

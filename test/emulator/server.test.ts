@@ -87,3 +87,29 @@ describe('customer generator', () => {
     expect(base.some((c) => c.groups.length > 0)).toBe(true);
   });
 });
+
+describe("emulator clock", () => {
+  it('sends its own Date header, off from ours by clockOffsetMs, or from a clock a test holds', async () => {
+    const behind = await start({ clockOffsetMs: -3_600_000 });
+    const date = Date.parse((await get(`${behind.url}/items/1.json`)).headers.get('date')!);
+    expect(Math.abs(date - (Date.now() - 3_600_000))).toBeLessThan(5_000);
+    const held = await start({ clock: () => Date.parse('2026-11-25T02:50:00.700Z') });
+    expect((await get(`${held.url}/items/1.json`)).headers.get('date')).toBe('Wed, 25 Nov 2026 02:50:00 GMT');
+  });
+
+  it('stamps the changes it makes with that clock (spiffy)', async () => {
+    const { startSpiffyEmulator } = await import('../../src/dialects/spiffy/emulator.js');
+    const shop = await startSpiffyEmulator({ customers: 0, clock: () => Date.parse('2026-11-25T02:50:00.700Z') });
+    try {
+      const created = await fetch(`${shop.url}/api/customers.json`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer spiffy-sandbox-token', 'content-type': 'application/json' },
+        body: JSON.stringify({ customer: { first_name: 'A', email: 'a@example.com' } }),
+      });
+      // The store's own zone, +10:00.
+      expect(((await created.json()) as { customer: { updated_at: string } }).customer.updated_at).toBe('2026-11-25T12:50:00.700+10:00');
+    } finally {
+      await shop.close();
+    }
+  });
+});

@@ -254,3 +254,29 @@ describe('HttpClient timeouts (timeoutMs and retries of the profile)', () => {
     expect(data.ok).toBe(true);
   });
 });
+
+describe("HttpClient: the server's clock", () => {
+  it('keeps the least offset of the Date headers from the local clock: a lower bound of the server clock', async () => {
+    const behind = 3_600_000;
+    const { url } = await scriptedServer((_req, res, n) => json(res, 200, {}, { date: new Date(Date.now() - behind + (n === 2 ? 30_000 : 0)).toUTCString() }));
+    const http = client(url);
+    expect(http.serverClockOffsetMs).toBeUndefined();
+    await http.send({ method: 'GET', path: '/a' });
+    const first = http.serverClockOffsetMs!;
+    // The header is cut to the second and written before the answer arrives: never above the true offset.
+    expect(first).toBeLessThanOrEqual(-behind);
+    expect(first).toBeGreaterThan(-behind - 1000 - 500);
+    await http.send({ method: 'GET', path: '/b' });
+    expect(http.serverClockOffsetMs).toBe(first);
+  });
+
+  it('has none when no answer carried a Date header', async () => {
+    const { url } = await scriptedServer((_req, res) => {
+      res.sendDate = false;
+      json(res, 200, {});
+    });
+    const http = client(url);
+    await http.send({ method: 'GET', path: '/a' });
+    expect(http.serverClockOffsetMs).toBeUndefined();
+  });
+});

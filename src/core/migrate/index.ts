@@ -1,5 +1,7 @@
 import type { WriteResult } from '../dialect.js';
-import { redactUrl } from '../errors.js';
+import { redactUrl, UserError } from '../errors.js';
+import { markReadStart, migrationBookmarkName, planRead, saveBookmark, type ReadFlags, type ReadPlan } from '../incremental.js';
+import { SqliteBookmarks, type Bookmark, type BookmarkStore } from '../state/bookmarks.js';
 import { maskPayload } from '../mask.js';
 import { takeLock, type RunLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
@@ -26,6 +28,8 @@ export interface RunMigrateOptions extends Omit<MigrateOptions, 'state' | 'onPro
   target: Omit<MigrateEndpoint, 'stateId'>;
   /** `--state DIR`. */
   stateDir: string;
+  /** `--incremental`, `--full`, `--lookback`, `--where`, `--since`, `--limit` (checked with `checkReadFlags`); default: read everything. */
+  read?: ReadFlags;
   mapping?: Mapping;
   rejectsPath?: string;
   rejectsFormat?: 'csv' | 'jsonl';
@@ -47,8 +51,16 @@ export interface RunMigrateOptions extends Omit<MigrateOptions, 'state' | 'onPro
  * pipeline, writes the rejects file and the report. The caller prints the
  * summary and, when `result.error` is set, raises it after the summary.
  */
-export async function runMigrate(options: RunMigrateOptions): Promise<MigrateResult & { rejectsWritten: number }> {
+export async function runMigrate(options: RunMigrateOptions): Promise<MigrateResult & { rejectsWritten: number; readPlan: ReadPlan; bookmark?: Bookmark }> {
+  if (options.read?.incremental && options.target.dialect.kind === 'file') {
+    throw new UserError(
+      `migrate --incremental needs a platform as --to: ${options.target.label} is a file, written whole every run`,
+      'for a file of what changed, use pull --incremental --bookmark NAME',
+    );
+  }
   const state = options.dryRun ? openExisting(options.stateDir) : new StateStore(options.stateDir);
+  // Bookmarks of --incremental: a dry run reads them, never stores one.
+  let bookmarks: BookmarkStore | undefined;
   let rejects: RejectsSink | undefined;
   let history: RunHistory | undefined;
   let lock: RunLock | undefined;
@@ -62,8 +74,22 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
     // Files that could not be written are exit 2 before anything is read or sent.
     if (options.reportPath) await checkOutputPath(options.reportPath, { what: 'report file', force: options.force });
     if (options.rejectsPath && !options.dryRun) rejects = await openRejects(options.rejectsPath, options.rejectsFormat ?? 'csv', options.rawCsv, options.force);
+    bookmarks = options.dryRun ? SqliteBookmarks.read(options.stateDir) : SqliteBookmarks.open(options.stateDir);
+    const plan = await planRead({
+      flags: options.read ?? { where: [] },
+      bookmarks,
+      name: migrationBookmarkName(source.stateId, target.stateId),
+      scope: source.stateId,
+      source,
+      command: 'migrate',
+      log: options.log,
+    });
+    // A file target is written whole every run: a bookmark would say nothing about it.
+    if (target.dialect.kind === 'file') plan.bookmark = undefined;
+    const readStart = markReadStart(source);
     const result = await migrate({
       ...options,
+      query: plan.query,
       source,
       target,
       state,
@@ -80,6 +106,12 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
         else options.log.warn(`${options.dryRun ? 'would reject' : problem.status} ${problem.key}: ${problem.reason ?? ''}`);
       },
     });
+    // The bookmark moves only when every write of the run was confirmed (SPEC section 5).
+    let bookmark: Bookmark | undefined;
+    if (!options.dryRun && result.status === 'finished' && !result.error && plan.bookmark) {
+      if (result.counts.failed === 0) bookmark = await saveBookmark(plan, bookmarks, readStart, source, options.log, 'migrate');
+      else options.log.info(`migrate: the bookmark stays where it was: ${result.counts.failed} ${result.counts.failed === 1 ? 'record' : 'records'} failed, and the next run reads ${result.counts.failed === 1 ? 'it' : 'them'} again`);
+    }
     if (history && result.run) {
       const stopped = result.error ? (options.signal?.aborted ? 'interrupted' : 'failed') : undefined;
       history.recordStop(result.run.id, stopped, result.error ? String((result.error as Error).message ?? result.error) : undefined);
@@ -93,8 +125,9 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
     } finally {
       await result.outcomes.dispose();
     }
-    return { ...result, rejectsWritten };
+    return { ...result, rejectsWritten, readPlan: plan, bookmark };
   } finally {
+    await bookmarks?.close();
     await rejects?.close();
     history?.close();
     lock?.release();

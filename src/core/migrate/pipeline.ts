@@ -3,6 +3,7 @@ import { BugError } from '../errors.js';
 import type { Dialect, DialectContext, WriteResult, WriteStatus } from '../dialect.js';
 import { invalidInput } from '../invalid-input.js';
 import type { Mapping } from '../mapping-file/index.js';
+import type { ReadQuery } from '../query.js';
 import { MappingError } from '../mapping-file/index.js';
 import { planRecords } from '../push.js';
 import { EmailClaims } from '../duplicates.js';
@@ -57,6 +58,8 @@ export interface MigrateOptions {
   /** Required for a real run; a dry run only reads it (to report `unchanged`). */
   state?: StateStore;
   mapping?: Mapping;
+  /** What to read from the source (`--where`, `--since`, `--limit`, `--incremental`); default everything. */
+  query?: ReadQuery;
   dryRun?: boolean;
   resume?: boolean;
   /** Dry runs: how many payloads to show. */
@@ -143,8 +146,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     progress.runId = run.id;
   }
 
+  const query: ReadQuery = options.query ?? { where: [] };
+  // The count is of every customer: no total for a narrowed read (and no request spent on it).
+  const narrowed = query.since !== undefined || query.where.length > 0;
   try {
-    progress.total = source.dialect.count ? await source.dialect.count(source.ctx).catch(() => undefined) : undefined;
+    progress.total = source.dialect.count && !narrowed ? await source.dialect.count(source.ctx).then((n) => (n === undefined || query.limit === undefined ? n : Math.min(n, query.limit))).catch(() => undefined) : undefined;
   } catch {
     progress.total = undefined;
   }
@@ -152,7 +158,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
 
   /** Source records, mapped; mapping failures become rejections here. */
   async function* mapped(): AsyncGenerator<{ original: Customer; record: Customer }> {
-    for await (const original of source.dialect.read(source.ctx, { where: [] })) {
+    for await (const original of source.dialect.read(source.ctx, query)) {
+      if (query.limit !== undefined && counts.read >= query.limit) break;
       counts.read += 1;
       progress.read = counts.read;
       let record: Customer;

@@ -6,6 +6,7 @@ import { parseDateOfBirth } from './dates.js';
 import { propellerErrors } from './errors.js';
 import { MappingError, toWireCustomer } from './mapping.js';
 import { addressKeys, bulkCustomerKeys } from './schema.js';
+import { emulatorClock } from '../../emulator/clock.js';
 
 /**
  * The Propeller sandbox (SPEC sections 7 and 8), as the platform speaks:
@@ -149,11 +150,14 @@ function range(value: unknown, name: string): { from?: number; to?: number } {
   return out;
 }
 
-/** Now, to the second: answers show seconds, so the store holds no more. */
-const now = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+/** An instant to the second: answers show seconds, so the store holds no more. */
+const toSecondOf = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
 const toSecond = (iso: string) => new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString();
 
 export async function startPropellerEmulator(options: PropellerEmulatorOptions = {}): Promise<PropellerEmulatorHandle> {
+  const clock = emulatorClock(options);
+  /** Now on the emulator's clock, to the second. */
+  const now = () => toSecondOf(clock());
   const ttl = options.tokenTtlSeconds ?? 3600;
   const announced = options.announcedExpiresIn ?? ttl;
   const tokens = new Map<string, number>();

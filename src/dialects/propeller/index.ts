@@ -133,6 +133,14 @@ async function find(ctx: DialectContext, record: Customer): Promise<string | und
   return found ? String(found.id) : undefined;
 }
 
+/** The customer under the record's sourceId (+ the profile's source), with its addresses: what a re-push compares with. */
+async function stored(ctx: DialectContext, record: Customer): Promise<Customer | undefined> {
+  const wire = await getCustomer(ctx, { sourceId: record.key, source: sourceOf(ctx) }, true);
+  if (!wire) return undefined;
+  const [addresses] = await addressesOf(ctx, [wire]);
+  return toCanonical(wire, addresses, { profileName: ctx.profileName, source: profileSource(ctx) });
+}
+
 async function count(ctx: DialectContext): Promise<number> {
   return (await searchPage(ctx, 1, 1, {}, false)).total;
 }
@@ -143,9 +151,13 @@ export const propellerDialect: Dialect = {
   kind: 'remote',
   // Upserts match existing customers, so a record in flight from a stopped run is safely sent again.
   upsertMatches: true,
+  // --since (and --incremental) filter on the server: the search's dateModified (client.ts pushDown).
+  changeFilter: 'dateModified.from',
   read,
   write,
   find,
+  // The bulk upsert answers "update" (and re-dates the customer) whatever it was sent: push compares first.
+  stored,
   check: (record, ctx) => checkRecord(record, sourceOf(ctx)),
   count,
   project: (record, ctx) => projectHeld(record, ctx.profile.source?.trim() ?? '', ctx.profileName),

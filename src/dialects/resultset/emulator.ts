@@ -7,6 +7,7 @@ import { toWire } from './mapping.js';
 import { formatSpec, joined, parseSpec, type ResourceSpec } from './resource-spec.js';
 import { customerColumns, type CustomerColumn } from './schema.js';
 import { buildXml, children, parseXml, text, type XmlNode } from './xml.js';
+import { emulatorClock } from '../../emulator/clock.js';
 
 /**
  * The sandbox of the ResultSet API (SPEC sections 7 and 8 `resultset`):
@@ -65,12 +66,15 @@ export class ResultsetStore {
   readonly order: string[] = [];
   readonly groups = new Map<string, UserGroup>();
   private linkSeq = 0;
-  private clock = 0;
+  private last = 0;
+
+  /** `clock`: the emulator's clock (see emulator/clock.ts). */
+  constructor(private readonly clock: () => number = Date.now) {}
 
   /** Strictly increasing ISO stamps, so that `updated_since` sees every change. */
   now(): string {
-    this.clock = Math.max(Date.now(), this.clock + 1);
-    return new Date(this.clock).toISOString();
+    this.last = Math.max(this.clock(), this.last + 1);
+    return new Date(this.last).toISOString();
   }
 
   /** Each customer's `<Customer>` XML (with its groups) since its last change. */
@@ -393,7 +397,7 @@ function mutableBase(store: ResultsetStore, options: EmulatorOptions): MutableBa
 }
 
 export async function startResultsetEmulator(options: EmulatorOptions): Promise<EmulatorHandle> {
-  const store = new ResultsetStore();
+  const store = new ResultsetStore(emulatorClock(options));
   seed(store, options);
   const base = mutableBase(store, options);
   let lists = 0;

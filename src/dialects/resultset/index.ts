@@ -119,6 +119,8 @@ export const resultsetDialect: Dialect = {
   kind: 'remote',
   // Upserts match existing customers, so a record in flight from a stopped run is safely sent again.
   upsertMatches: true,
+  // --since (and --incremental) filter on the server (client.ts pushDown).
+  changeFilter: 'updated_since',
 
   // Concurrent, overlapping position reads with every seam checked (read.ts).
   read: (ctx, query) => readResultset(ctx, query, (node) => readNode(node, ctx)),
@@ -143,6 +145,12 @@ export const resultsetDialect: Dialect = {
       break;
     }
     return undefined;
+  },
+
+  // The upsert answers "update" (and bumps date_updated) whatever it was sent: push compares first.
+  async stored(ctx, record) {
+    const node = await getCustomer(ctx, record.key);
+    return node && readNode(node, ctx);
   },
 
   count: (ctx) => countCustomers(ctx),

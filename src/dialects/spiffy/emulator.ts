@@ -6,6 +6,7 @@ import type { Profile } from '../../profiles/schema.js';
 import { listFilters, paging, searchQuery, selectFields, type Parsed, type Predicate, type Stored } from './emulator-query.js';
 import { toWire } from './mapping.js';
 import type { SpiffyAddress, SpiffyCustomer } from './schema.js';
+import { emulatorClock } from '../../emulator/clock.js';
 
 /**
  * The Spiffy Stores sandbox (SPEC sections 7 and 8): `/api/customers.json`
@@ -209,6 +210,8 @@ const notFound = errorsReply(404, 'Not Found');
 
 export async function startSpiffyEmulator(options: SpiffyEmulatorOptions = {}): Promise<SpiffyEmulatorHandle> {
   const seed = options.seed ?? 1;
+  // Customers' times on the emulator's clock; the X-Ratelimit window stays on real time.
+  const clock = emulatorClock(options);
   const store = new Store();
   for (const record of options.records ?? []) store.add(structuredClone(record) as Stored);
   for (let i = 0; i < (options.customers ?? 50); i += 1) {
@@ -261,7 +264,7 @@ export async function startSpiffyEmulator(options: SpiffyEmulatorOptions = {}): 
         const id = store.newId();
         const customer = seeded((options.customers ?? 50) + created, seed, store, id);
         created += 1;
-        customer.created_at = customer.updated_at = storeTime(Date.now());
+        customer.created_at = customer.updated_at = storeTime(clock());
         store.add(customer);
         keys.push(String(id));
       }
@@ -272,7 +275,7 @@ export async function startSpiffyEmulator(options: SpiffyEmulatorOptions = {}): 
       const customer = store.customers.get(Number(key));
       if (!customer) return false;
       customer.note = `changed during a read (${lists})`;
-      customer.updated_at = storeTime(Date.now());
+      customer.updated_at = storeTime(clock());
       store.changed(customer.id);
       return true;
     },
@@ -305,7 +308,7 @@ export async function startSpiffyEmulator(options: SpiffyEmulatorOptions = {}): 
       if (!body) return missingCustomer;
       const errors = validate(body, store);
       if (Object.keys(errors).length > 0) return errorsReply(422, errors);
-      const now = storeTime(Date.now());
+      const now = storeTime(clock());
       const customer: Stored = {
         id: store.newId(),
         accepts_marketing: false,
@@ -332,7 +335,7 @@ export async function startSpiffyEmulator(options: SpiffyEmulatorOptions = {}): 
       const errors = validate(body, store, customer.id);
       if (Object.keys(errors).length > 0) return errorsReply(422, errors);
       apply(customer, body, store);
-      customer.updated_at = storeTime(Date.now());
+      customer.updated_at = storeTime(clock());
       store.changed(customer.id);
       return { status: 200, body: { customer } };
     },

@@ -11,6 +11,8 @@ export const spiffyDialect: Dialect = {
   kind: 'remote',
   // Upserts match existing customers, so a record in flight from a stopped run is safely sent again.
   upsertMatches: true,
+  // --since (and --incremental) filter on the server (filters.ts).
+  changeFilter: 'updated_at_min',
 
   // Keyset paging in concurrent id windows; the server filters a superset and the whole query is applied again (read.ts).
   read: readSpiffy,
