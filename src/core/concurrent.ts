@@ -86,3 +86,105 @@ export async function* mapUnordered<T, R>(items: AsyncIterable<T>, limit: number
   }
   if (failure) throw failure.error;
 }
+
+/**
+ * Reads ahead of the consumer: pulls `items` in the background into a queue
+ * of at most `size`, so a slow producer (a source's pages) and a slow
+ * consumer (a target's writes) overlap while memory stays bounded. Items come
+ * out in the order they went in; an error of the producer is rethrown to the
+ * consumer after the items read before it. Stopping early (break, throw)
+ * stops the producer.
+ */
+export async function* prefetch<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T> {
+  const iterator = items[Symbol.asyncIterator]();
+  const queue: T[] = [];
+  let head = 0;
+  let finished = false;
+  let stopped = false;
+  let failure: { error: unknown } | undefined;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  const wake = (which: 'consumer' | 'producer') => {
+    const fn = which === 'consumer' ? wakeConsumer : wakeProducer;
+    if (which === 'consumer') wakeConsumer = undefined;
+    else wakeProducer = undefined;
+    fn?.();
+  };
+  const pump = (async () => {
+    try {
+      while (!stopped) {
+        if (queue.length - head >= size) {
+          await new Promise<void>((resolve) => (wakeProducer = resolve));
+          continue;
+        }
+        const step = await iterator.next();
+        if (step.done) break;
+        queue.push(step.value);
+        wake('consumer');
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      finished = true;
+      wake('consumer');
+    }
+  })();
+  try {
+    for (;;) {
+      if (head < queue.length) {
+        const item = queue[head];
+        head += 1;
+        // Compact now and then rather than shift() each item.
+        if (head >= 1024 && head * 2 >= queue.length) {
+          queue.splice(0, head);
+          head = 0;
+        }
+        wake('producer');
+        yield item;
+        continue;
+      }
+      if (finished) break;
+      await new Promise<void>((resolve) => (wakeConsumer = resolve));
+    }
+    if (failure) throw failure.error;
+  } finally {
+    stopped = true;
+    wake('producer');
+    await pump;
+    // Closes a producer stopped early; a finished one ignores it.
+    await iterator.return?.();
+  }
+}
+
+/** Items of a stream in arrays: as many as are ready at once (up to `size`), so nothing waits for a batch to fill. */
+export async function* readyBatches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  const iterator = items[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<T>> | undefined;
+  const idle = Symbol('idle');
+  try {
+    for (;;) {
+      const first = await (pending ?? iterator.next());
+      pending = undefined;
+      if (first.done) return;
+      const batch = [first.value];
+      while (batch.length < size) {
+        const next = iterator.next();
+        // Take what comes without waiting for the event loop: what is ready now joins this batch.
+        const step = await Promise.race([next, new Promise<typeof idle>((resolve) => setImmediate(() => resolve(idle)))]);
+        if (step === idle) {
+          pending = next;
+          break;
+        }
+        if (step.done) {
+          yield batch;
+          return;
+        }
+        batch.push(step.value);
+      }
+      yield batch;
+    }
+  } finally {
+    if (pending) await pending.catch(() => undefined);
+    await iterator.return?.();
+  }
+}

@@ -160,6 +160,13 @@ export type WriteMode = 'upsert' | 'create' | 'update';
 export interface WriteOptions {
   /** upsert: create or update; create: skip (reject) existing; update: reject missing. */
   mode: WriteMode;
+  /**
+   * `migrate`: the target id the crosswalk has for a record being written
+   * (one the target confirmed earlier, whose content changed since). A
+   * target that looks records up before writing may update that id without
+   * looking (and fall back to looking when it is gone).
+   */
+  knownId?: (record: Customer) => string | undefined;
 }
 
 export type WriteStatus = 'created' | 'updated' | 'unchanged' | 'rejected' | 'failed';

@@ -88,6 +88,12 @@ export class HttpClient {
   serverClockOffsetMs?: number;
   /** The end of the last wait announced, so that concurrent requests held by one window announce it once. */
   private announcedUntil = 0;
+  /**
+   * Wall-clock ms until which no request of this profile leaves: set by a
+   * `429` (its `Retry-After`), so that every request waits, not only the
+   * refused one, whether or not the profile sets a `rateLimit`.
+   */
+  private pausedUntil = 0;
 
   constructor(private readonly options: HttpClientOptions) {
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
@@ -127,6 +133,10 @@ export class HttpClient {
     let authRefreshed = false;
     let authHeaders: Record<string, string> = {};
     for (let attempt = 0; ; attempt += 1) {
+      for (let held = this.pausedUntil - Date.now(); held > 0; held = this.pausedUntil - Date.now()) {
+        if (held >= 1000) this.announceWait(held, 'retry-after');
+        await sleep(held);
+      }
       if (this.bucket) {
         const held = this.bucket.pauseLeft();
         if (held >= 1000) this.announceWait(held, 'rate-window');
@@ -206,7 +216,10 @@ export class HttpClient {
           const wait = response.status === 429
             ? retryAfterMs(response.headers['retry-after']) ?? backoffDelay(this.policy, attempt + 1)
             : backoffDelay(this.policy, attempt + 1);
-          if (response.status === 429 && this.bucket) this.bucket.pauseUntil(Date.now() + wait);
+          if (response.status === 429) {
+            this.pausedUntil = Math.max(this.pausedUntil, Date.now() + wait);
+            this.bucket?.pauseUntil(Date.now() + wait);
+          }
           this.announce({ kind: 'retry', profile: this.options.profileName, label, attempt: attempt + 1, retries: this.policy.retries, cause: String(response.status), waitMs: wait });
           if (response.status === 429 && wait >= 1000) this.announceWait(wait, 'retry-after');
           await sleep(wait);

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ProtocolError, RemoteError } from '../../src/core/errors.js';
 import { HttpClient, type HttpClientOptions } from '../../src/http/client.js';
+import { onHttpEvent } from '../../src/http/events.js';
 import { TokenBucket } from '../../src/http/rate-limit.js';
 import { silentLogger } from '../../src/ui/logger.js';
 
@@ -52,6 +53,35 @@ describe('HttpClient retries', () => {
     expect(response.status).toBe(200);
     expect(seen).toHaveLength(2);
     expect(seen[1].at - seen[0].at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('a 429 holds back every request of the profile until its Retry-After, without a rateLimit too', async () => {
+    // The server notes when its Retry-After ends and counts what arrives before.
+    let quietUntil = 0;
+    let early = 0;
+    const { url, seen } = await scriptedServer((_req, res, n) => {
+      if (Date.now() < quietUntil) early += 1;
+      if (n === 1) {
+        quietUntil = Date.now() + 1000;
+        return json(res, 429, {}, { 'retry-after': '1' });
+      }
+      json(res, 200, {});
+    });
+    const c = client(url);
+    // The others are asked for once the 429 is known (its retry announced), as a writer's next batches would be.
+    const others: Array<Promise<unknown>> = [];
+    const stop = onHttpEvent((event) => {
+      if (event.kind === 'retry' && others.length === 0) for (let i = 0; i < 5; i += 1) others.push(c.send({ method: 'GET', path: `/other/${i}` }));
+    });
+    try {
+      expect((await c.send({ method: 'GET', path: '/first' })).status).toBe(200);
+      await Promise.all(others);
+    } finally {
+      stop();
+    }
+    expect(others).toHaveLength(5);
+    expect(seen).toHaveLength(7);
+    expect(early).toBe(0);
   });
 
   it('retries a create after a 429 (nothing was done) but not after a 503 without a way to check', async () => {

@@ -30,6 +30,8 @@ export interface RecordOutcome {
  */
 export class OutcomeLog {
   private buffer: string[] = [];
+  /** Appends run one after another, so outcomes added concurrently keep the order they were added in. */
+  private writing: Promise<void> = Promise.resolve();
   private constructor(private readonly dir: string, readonly path: string) {}
 
   static async open(): Promise<OutcomeLog> {
@@ -49,7 +51,8 @@ export class OutcomeLog {
     if (this.buffer.length === 0) return;
     const text = `${this.buffer.join('\n')}\n`;
     this.buffer = [];
-    await appendFile(this.path, text);
+    this.writing = this.writing.then(() => appendFile(this.path, text));
+    await this.writing;
   }
 
   async *read(): AsyncGenerator<RecordOutcome> {

@@ -7,7 +7,8 @@ import type { ReadQuery } from '../query.js';
 import { MappingError } from '../mapping-file/index.js';
 import { planRecords } from '../push.js';
 import { EmailClaims } from '../duplicates.js';
-import type { Confirmation, RunRow, StateBackend } from '../state/backend.js';
+import type { Confirmation, KeyState, RunRow, StateBackend } from '../state/backend.js';
+import { prefetch, readyBatches } from '../concurrent.js';
 import { countResult, emptyCounts, settleCounts, type RunCounts } from '../summary.js';
 import type { Logger } from '../../ui/logger.js';
 import { contentHash, lostFields } from './hash.js';
@@ -97,16 +98,31 @@ export interface MigrateResult {
   outcomes: OutcomeLog;
 }
 
-interface InFlight {
-  sourceKey: string;
+interface Mapped {
+  original: Customer;
+  record: Customer;
+  /** Content hash of what the target would hold (its projection of the record). */
   hash: string;
-  needsPassword: boolean;
-  email?: string;
+}
+
+interface InFlight extends Mapped {
+  /** The target id the crosswalk has for it, if any. */
+  knownId?: string;
   /** In flight when a run stopped, and sent again: the target's upsert matches it if it landed. */
   matched?: boolean;
+  /**
+   * Marked in flight by this same run before it was stopped (a resumed run)
+   * and unknown to the crosswalk: this run created it, if it landed, so an
+   * `updated` from the upsert that matches it now is reported `created`.
+   */
+  ownPending?: boolean;
 }
 
 const defaultCommit = { results: 200, ms: 250 };
+/** Records prepared (claimed, looked up, marked in flight) together: one state call each per chunk. */
+const chunkSize = 100;
+/** Records read ahead of the writes: bounds memory whatever the source's speed. */
+const readAhead = 1000;
 
 class Aborted extends Error {}
 
@@ -156,8 +172,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
   emit('start');
 
-  /** Source records, mapped; mapping failures become rejections here. */
-  async function* mapped(): AsyncGenerator<{ original: Customer; record: Customer }> {
+  /**
+   * Source records, mapped, with the hash of what the target would hold;
+   * mapping failures become rejections here. The target's projection is
+   * computed once per record, for the lost fields and the hash.
+   */
+  async function* mapped(): AsyncGenerator<Mapped> {
     for await (const original of source.dialect.read(source.ctx, query)) {
       if (query.limit !== undefined && counts.read >= query.limit) break;
       counts.read += 1;
@@ -176,33 +196,23 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         emit('tick');
         continue;
       }
+      let stored: Customer | undefined;
       if (target.dialect.project) {
-        let stored: Customer | undefined;
         try {
           stored = target.dialect.project(record, target.ctx);
         } catch {
+          // Hash the record itself.
           stored = undefined;
         }
         if (stored) for (const path of lostFields(record, stored)) lost.set(path, (lost.get(path) ?? 0) + 1);
       }
-      yield { original, record };
+      yield { original, record, hash: contentHash(stored ?? record) };
       emit('tick');
     }
     readMs = Date.now() - started;
     progress.readDone = true;
     emit('read-done');
   }
-
-  const hashOf = (record: Customer): string => {
-    if (target.dialect.project) {
-      try {
-        return contentHash(target.dialect.project(record, target.ctx));
-      } catch {
-        // Fall through: hash the record itself.
-      }
-    }
-    return contentHash(record);
-  };
 
   const outcomeOf = (original: Customer, record: Customer, status: WriteStatus, extra: Partial<RecordOutcome> = {}): RecordOutcome => {
     const needsPassword = original.passwordHash !== undefined && original.passwordHash !== '';
@@ -256,13 +266,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   };
 
   async function dryRun(): Promise<void> {
-    const pairs = new Map<Customer, Customer>();
+    const pairs = new Map<Customer, Mapped>();
     // The real run refuses a second source record with an email already in the run: so does the dry run.
     const claims = new EmailClaims();
     async function* records(): AsyncGenerator<Customer> {
-      for await (const { original, record } of mapped()) {
-        pairs.set(record, original);
-        yield record;
+      for await (const item of mapped()) {
+        pairs.set(item.record, item);
+        yield item.record;
       }
     }
     const plan = await planRecords({
@@ -272,19 +282,19 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       previews: options.previews ?? 3,
       onPreview: options.onPreview,
       classify: async (record) => {
-        const original = pairs.get(record)!;
+        const { original, hash } = pairs.get(record)!;
         const email = emailKey(record.email);
         const owner = email === undefined ? undefined : claims.claim(email, original.key);
         if (owner !== undefined) return { status: 'rejected', reason: sharedEmailReason(record.email!, owner) };
         if (!incremental) return undefined;
         const { known, pending } = (await state!.lookup({ source: source.stateId, target: target.stateId }, [original.key])).get(original.key) ?? {};
-        if (known && known.hash === hashOf(record) && !pending) {
+        if (known && known.hash === hash && !pending) {
           return { status: 'unchanged', id: known.targetId };
         }
         return undefined;
       },
       onResult: async (result) => {
-        const original = pairs.get(result.record) ?? result.record;
+        const original = pairs.get(result.record)?.original ?? result.record;
         pairs.delete(result.record);
         countResult(counts, result.status);
         if (result.status === 'rejected') await options.onProblem?.(result);
@@ -295,25 +305,58 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     void plan;
   }
 
+  /**
+   * The real run, three stages that overlap:
+   * - read: the source is read ahead into a bounded buffer (`prefetch`), so
+   *   its pages never sit on the write's critical path and memory stays flat;
+   * - prepare: records are taken in chunks (as many as are ready, up to
+   *   {@link chunkSize}); per chunk one call claims their emails, one looks
+   *   them up (crosswalk and in-flight marks), and one marks those to be sent
+   *   in flight, durable before any of them is handed to the target;
+   * - write: the target's `write` sends batches and records concurrently up
+   *   to `--concurrency`; its results are counted as they come and committed
+   *   one transaction per batch of results: whenever the target has no
+   *   further answer ready, what it confirmed so far is committed. So a kill
+   *   leaves in flight only what was sent and not answered (about
+   *   concurrency × batch size), which is all `--resume` sends again.
+   * State calls are made one at a time (a store may hold one connection).
+   */
   async function realRun(current: RunRow): Promise<void> {
     const store = state!;
     const key = { source: source.stateId, target: target.stateId };
-    const inflight = new Map<Customer, InFlight & { original: Customer }>();
+    const inflight = new Map<Customer, InFlight>();
     const commit = options.commitEvery ?? defaultCommit;
     let batch: Confirmation[] = [];
     let lastCommit = Date.now();
+    let serial: Promise<unknown> = Promise.resolve();
+    /** One state call at a time, in the order asked. */
+    const one = <T>(call: () => Promise<T>): Promise<T> => {
+      const next = serial.then(call);
+      serial = next.catch(() => undefined);
+      return next;
+    };
     const flush = async () => {
       if (batch.length === 0) return;
-      await store.commitBatch({ id: current.id, ...key }, batch, counts);
+      const items = batch;
       batch = [];
       lastCommit = Date.now();
+      await one(() => store.commitBatch({ id: current.id, ...key }, items, { ...counts }));
     };
 
-    async function* toSend(): AsyncGenerator<Customer> {
-      for await (const { original, record } of mapped()) {
-        if (options.signal?.aborted) throw new Aborted();
+    /** Claims, looks up and marks one chunk; yields the records to send. */
+    async function* prepare(chunk: Mapped[]): AsyncGenerator<Customer> {
+      const claims: Array<{ email: string; sourceKey: string }> = [];
+      for (const { original, record } of chunk) {
         const email = emailKey(record.email);
-        const owner = email === undefined ? undefined : (await store.claimEmails(current.id, [{ email, sourceKey: original.key }]))[0]?.owner;
+        if (email !== undefined) claims.push({ email, sourceKey: original.key });
+      }
+      const conflicts = claims.length === 0 ? [] : await one(() => store.claimEmails(current.id, claims));
+      const refused = new Map(conflicts.map((c) => [c.sourceKey, c.owner]));
+      const known = incremental ? await one(() => store.lookup(key, chunk.map((item) => item.original.key))) : new Map<string, KeyState>();
+      const send: InFlight[] = [];
+      for (const item of chunk) {
+        const { original, record, hash } = item;
+        const owner = refused.get(original.key);
         if (owner !== undefined) {
           const reason = sharedEmailReason(record.email!, owner);
           countResult(counts, 'rejected');
@@ -322,42 +365,49 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           emit('tick');
           continue;
         }
-        const hash = hashOf(record);
+        const { known: entry, pending } = known.get(original.key) ?? {};
+        if (entry && entry.hash === hash && !pending) {
+          // Confirmed by this same run before it was stopped: keep its outcome; otherwise it is unchanged.
+          const status: WriteStatus = entry.runId === current.id && (entry.status === 'created' || entry.status === 'updated') ? entry.status : 'unchanged';
+          countResult(counts, status);
+          await outcomes.add(outcomeOf(original, record, status, { targetId: entry.targetId }));
+          continue;
+        }
         let matched = false;
-        if (incremental) {
-          const { known, pending } = (await store.lookup(key, [original.key])).get(original.key) ?? {};
-          if (known && known.hash === hash && !pending) {
-            // Confirmed by this same run before it was stopped: keep its outcome; otherwise it is unchanged.
-            const status: WriteStatus = known.runId === current.id && (known.status === 'created' || known.status === 'updated') ? known.status : 'unchanged';
+        if (pending && !entry && target.dialect.upsertMatches) {
+          // In flight when a run stopped: the target's upsert finds it if it landed, and a write
+          // that stopped half-way (a customer stored, its addresses not) is completed.
+          matched = true;
+        } else if (pending && !entry && target.dialect.find) {
+          // In flight when a run stopped: it may have reached the target. Look before creating it again.
+          const id = await target.dialect.find(target.ctx, record);
+          if (id !== undefined) {
+            const status: WriteStatus = pending.runId === current.id ? 'created' : 'unchanged';
             countResult(counts, status);
-            await outcomes.add(outcomeOf(original, record, status, { targetId: known.targetId }));
+            batch.push({ kind: 'done', sourceKey: original.key, targetId: id, hash, status });
+            await outcomes.add(outcomeOf(original, record, status, { targetId: id, matched: true }));
             continue;
           }
-          if (pending && !known && target.dialect.upsertMatches) {
-            // In flight when a run stopped: the target's upsert finds it if it landed, and a write
-            // that stopped half-way (a customer stored, its addresses not) is completed.
-            matched = true;
-          } else if (pending && !known && target.dialect.find) {
-            // In flight when a run stopped: it may have reached the target. Look before creating it again.
-            const id = await target.dialect.find(target.ctx, record);
-            if (id !== undefined) {
-              const status: WriteStatus = pending.runId === current.id ? 'created' : 'unchanged';
-              countResult(counts, status);
-              batch.push({ kind: 'done', sourceKey: original.key, targetId: id, hash, status });
-              await outcomes.add(outcomeOf(original, record, status, { targetId: id, matched: true }));
-              continue;
-            }
-          }
-          // Committed before the record can leave: if the process dies now, the next run looks it up first.
-          await store.markPending(key, current.id, [original.key]);
         }
-        inflight.set(record, { sourceKey: original.key, hash, needsPassword: original.passwordHash !== undefined, email: record.email, original, ...(matched ? { matched } : {}) });
+        send.push({ ...item, knownId: entry?.targetId, ...(matched ? { matched } : {}), ...(matched && pending?.runId === current.id ? { ownPending: true } : {}) });
+      }
+      // Committed before any of them can leave: if the process dies now, the next run looks them up first.
+      if (incremental && send.length > 0) await one(() => store.markPending(key, current.id, send.map((item) => item.original.key)));
+      for (const item of send) {
+        inflight.set(item.record, item);
         progress.sent += 1;
-        yield record;
+        yield item.record;
       }
     }
 
-    const lookup = (result: WriteResult) => {
+    async function* toSend(): AsyncGenerator<Customer> {
+      for await (const chunk of readyBatches(prefetch(mapped(), readAhead), chunkSize)) {
+        if (options.signal?.aborted) throw new Aborted();
+        yield* prepare(chunk);
+      }
+    }
+
+    const lookup = (result: WriteResult): InFlight | undefined => {
       const direct = inflight.get(result.record);
       if (direct) {
         inflight.delete(result.record);
@@ -372,29 +422,46 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       return undefined;
     };
 
+    const results = target.dialect.write(target.ctx, toSend(), { mode: 'upsert', knownId: (record) => inflight.get(record)?.knownId })[Symbol.asyncIterator]();
+    const idle = Symbol('idle');
     try {
-      for await (const result of target.dialect.write(target.ctx, toSend(), { mode: 'upsert' })) {
+      for (;;) {
+        const next = results.next();
+        // Whenever the target has no further answer ready, commit what it confirmed so far.
+        let step = await Promise.race([next, new Promise<typeof idle>((resolve) => setImmediate(() => resolve(idle)))]);
+        if (step === idle) {
+          await flush();
+          step = await next;
+        }
+        if (step.done) break;
+        const result = step.value;
         const meta = lookup(result);
-        countResult(counts, result.status);
+        // A record this run marked in flight before it was stopped was this run's to create: the whole run reports it once, as created.
+        const status: WriteStatus = meta?.ownPending && result.status === 'updated' ? 'created' : result.status;
+        countResult(counts, status);
         const original = meta?.original ?? result.record;
         if (!meta) log.warn(`the target answered for ${result.key}, which was not sent in this run`);
-        if (result.status === 'rejected' || result.status === 'failed') {
+        if (status === 'rejected' || status === 'failed') {
           await options.onProblem?.(result);
           // A rejected record was refused, so nothing is in flight; a failed one may have reached the target.
-          if (result.status === 'rejected' && meta) batch.push({ kind: 'refused', sourceKey: meta.sourceKey });
+          if (status === 'rejected' && meta) batch.push({ kind: 'refused', sourceKey: meta.original.key });
         } else if (meta) {
           // No id in the answer keeps the id the crosswalk has (see commitBatch).
-          batch.push({ kind: 'done', sourceKey: meta.sourceKey, targetId: result.id, hash: meta.hash, status: result.status });
+          batch.push({ kind: 'done', sourceKey: meta.original.key, targetId: result.id, hash: meta.hash, status });
         }
-        const targetId = result.id ?? (meta && result.status !== 'rejected' ? (await store.lookup(key, [meta.sourceKey])).get(meta.sourceKey)?.known?.targetId : undefined);
-        await outcomes.add(outcomeOf(original, result.record, result.status, { targetId, reason: result.reason, ...(meta?.matched ? { matched: true } : {}) }));
+        const targetId = result.id ?? (meta && status !== 'rejected' ? meta.knownId : undefined);
+        await outcomes.add(outcomeOf(original, result.record, status, { targetId, reason: result.reason, ...(meta?.matched ? { matched: true } : {}) }));
         if (batch.length >= commit.results || Date.now() - lastCommit >= commit.ms) await flush();
         emit('tick');
         if (options.signal?.aborted) throw new Aborted();
       }
     } finally {
-      // Whatever stopped the run, what the target confirmed is committed.
-      await flush();
+      try {
+        await results.return?.();
+      } finally {
+        // Whatever stopped the run, what the target confirmed is committed.
+        await flush();
+      }
     }
   }
 }

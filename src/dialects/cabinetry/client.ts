@@ -1,7 +1,7 @@
 import { stableStringify } from '../../core/stable-json.js';
 import type { z } from 'zod';
 import { emailKey, type Customer } from '../../core/customer.js';
-import type { DialectContext, WriteMode, WriteResult } from '../../core/dialect.js';
+import type { DialectContext, WriteMode, WriteOptions, WriteResult } from '../../core/dialect.js';
 import { RemoteError, UserError, snippet } from '../../core/errors.js';
 import type { ReadQuery } from '../../core/query.js';
 import { parseJsonBody, type HttpRequest, type HttpResponse } from '../../http/client.js';
@@ -140,10 +140,21 @@ function outcomeOf(response: HttpResponse, success: 'created' | 'updated'): Outc
   return { status: success, id: String(customer.id) };
 }
 
-async function writeOne(ctx: DialectContext, record: Customer, mode: WriteMode): Promise<Outcome> {
+/** What is known before looking: the target was empty when the write began; the id the crosswalk has (a changed record). */
+interface Hints {
+  empty: boolean;
+  knownId?: string;
+}
+
+async function writeOne(ctx: DialectContext, record: Customer, mode: WriteMode, hints: Hints): Promise<Outcome> {
   const { payload, problems } = toWire(record);
   if (problems.length > 0) return { status: 'rejected', reason: problems.join('; ') };
-  const existing = await locate(ctx, record);
+  if (mode === 'upsert' && hints.knownId !== undefined) {
+    // Confirmed earlier and changed since: updated where it is, without a lookup; looked for again only when it is gone.
+    const response = await ctx.http.send({ method: 'PUT', path: `${customersPath}/${encodeURIComponent(hints.knownId)}`, json: payload });
+    if (response.status !== 404) return { ...outcomeOf(response, 'updated'), id: hints.knownId };
+  }
+  const existing = hints.empty && mode !== 'update' && hints.knownId === undefined ? undefined : await locate(ctx, record);
   if (existing) {
     const id = String(existing.id);
     if (mode === 'create') return { status: 'rejected', id, reason: `exists on the target as customer ${id} (--mode create)` };
@@ -166,7 +177,17 @@ async function writeOne(ctx: DialectContext, record: Customer, mode: WriteMode):
   return outcomeOf(await ctx.http.send(request), 'created');
 }
 
-/** One result per record, `ctx.concurrency` records in flight at once. */
-export function writeCustomers(ctx: DialectContext, records: AsyncIterable<Customer>, mode: WriteMode): AsyncGenerator<WriteResult> {
-  return mapUnordered(records, ctx.concurrency, async (record) => ({ ...(await writeOne(ctx, record, mode)), key: record.key, record }));
+/**
+ * One result per record, `ctx.concurrency` records in flight at once. Into a
+ * target that was empty when the write began nothing can be found, so no
+ * lookup precedes a create (custsync sends one record per email a run).
+ */
+export function writeCustomers(ctx: DialectContext, records: AsyncIterable<Customer>, options: WriteOptions): AsyncGenerator<WriteResult> {
+  let empty: Promise<boolean> | undefined;
+  const emptyAtStart = () => (empty ??= options.mode === 'update' ? Promise.resolve(false) : countCustomers(ctx).then((n) => n === 0));
+  return mapUnordered(records, ctx.concurrency, async (record) => ({
+    ...(await writeOne(ctx, record, options.mode, { empty: await emptyAtStart(), knownId: options.knownId?.(record) })),
+    key: record.key,
+    record,
+  }));
 }

@@ -10,7 +10,7 @@ export const cabinetryDialect: Dialect = {
   // Upserts match existing customers, so a record in flight from a stopped run is safely sent again.
   upsertMatches: true,
   read: readCustomers,
-  write: (ctx, records, options) => writeCustomers(ctx, records, options.mode),
+  write: (ctx, records, options) => writeCustomers(ctx, records, options),
   find: findCustomer,
   // The document's mandatory fields and a well-formed email: what writeOne rejects before sending.
   check: (record) => {

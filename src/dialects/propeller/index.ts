@@ -1,4 +1,4 @@
-import { inBatches } from '../../core/concurrent.js';
+import { inBatches, mapUnordered } from '../../core/concurrent.js';
 import type { Customer } from '../../core/customer.js';
 import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../core/dialect.js';
 import { emailRefusal } from '../../core/email.js';
@@ -81,14 +81,20 @@ function checkRecord(record: Customer, source: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Batches of `batchSize` customers, up to `--concurrency` bulk calls in flight
+ * at once (within the profile's rate limit); each batch's results are yielded
+ * together when its call is answered, batches in the order they finish.
+ */
 async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, options: WriteOptions): AsyncGenerator<WriteResult> {
   const source = sourceOf(ctx);
   // Into a target that was empty when the write began, no customer created can share an email
   // with one that was there (custsync sends one record per email a run): the scan is skipped.
-  let emptyAtStart: boolean | undefined;
-  let owners: EmailOwners | undefined;
-  for await (const batch of inBatches(records, batchSizeOf(ctx))) {
-    emptyAtStart ??= (await searchPage(ctx, 1, 1, {}, false)).total === 0;
+  let emptyAtStart: Promise<boolean> | undefined;
+  let owners: Promise<EmailOwners> | undefined;
+  const writeBatch = async (batch: Customer[]): Promise<WriteResult[]> => {
+    emptyAtStart ??= searchPage(ctx, 1, 1, {}, false).then((page) => page.total === 0);
+    const empty = await emptyAtStart;
     const results: WriteResult[] = new Array(batch.length);
     const reject = (index: number, reason: string, status: 'rejected' | 'failed' = 'rejected') => {
       results[index] = { status, key: batch[index].key, reason, record: batch[index] };
@@ -110,16 +116,17 @@ async function* write(ctx: DialectContext, records: AsyncIterable<Customer>, opt
       });
     }
     const landed = await sendBatch(ctx, sending, reject);
-    if (!emptyAtStart && landed.some(({ index, status }) => status === 'created' && batch[index].email)) owners ??= await EmailOwners.scan(ctx);
+    const found = !empty && landed.some(({ index, status }) => status === 'created' && batch[index].email) ? await (owners ??= EmailOwners.scan(ctx)) : undefined;
     for (const { index, id, status } of landed) {
       const record = batch[index];
-      const others = status === 'created' && record.email && owners ? owners.otherThan(record.email, Number(id)) : [];
+      const others = status === 'created' && record.email && found ? found.otherThan(record.email, Number(id)) : [];
       const note = others.length === 0 ? undefined : `shared email: ${record.email} is also on Propeller customer ${others.length === 1 ? 'id' : 'ids'} ${others.join(', ')}`;
       if (note) ctx.log.warn(`${record.key}: created as Propeller customer id ${id}; ${note} (Propeller allows it: merge them there if they are one person)`);
       results[index] = { status, key: record.key, id, record, ...(note ? { reason: note } : {}) };
     }
-    yield* results;
-  }
+    return results;
+  };
+  for await (const results of mapUnordered(inBatches(records, batchSizeOf(ctx)), ctx.concurrency, writeBatch)) yield* results;
 }
 
 /**

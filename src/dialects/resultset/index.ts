@@ -1,4 +1,4 @@
-import { inBatches, mapConcurrent } from '../../core/concurrent.js';
+import { inBatches, mapConcurrent, mapUnordered } from '../../core/concurrent.js';
 import type { Customer } from '../../core/customer.js';
 import { emailKey } from '../../core/customer.js';
 import { emailRefusal } from '../../core/email.js';
@@ -36,6 +36,10 @@ function readNode(node: CustomerNode, ctx: DialectContext): Customer {
 /** State of one write run: the target's UserGroups, read once. */
 interface WriteRun {
   groups?: Set<string>;
+  /** Group codes the target refused to create, with its reason: not asked again. */
+  refused?: Map<string, string>;
+  /** Batches run concurrently: one at a time reads and creates groups, so a group is never created twice. */
+  groupTurn?: Promise<unknown>;
 }
 
 /** What the API would answer `<error>` for, known without asking: rejected before the upsert, and by dry runs. */
@@ -45,6 +49,22 @@ function checkRecord(record: Customer): string | undefined {
   const discount = record.discountPercent === undefined ? undefined : Math.round(record.discountPercent);
   if (discount !== undefined && (discount < 0 || discount > 999)) return `discount must be a whole percentage from 0 to 999, not ${record.discountPercent}`;
   return undefined;
+}
+
+/** Creates the wanted group codes the target lacks; answers those it refused (code → reason), also when an earlier batch was refused them. */
+async function ensureGroups(ctx: DialectContext, run: WriteRun, wanted: Map<string, string>): Promise<Map<string, string>> {
+  run.groups ??= await listUserGroups(ctx);
+  run.refused ??= new Map();
+  const missing = [...wanted].filter(([code]) => !run.groups!.has(code) && !run.refused!.has(code)).map(([code, title]) => ({ code, title }));
+  if (missing.length > 0) {
+    const refused = await createUserGroups(ctx, missing);
+    for (const { code } of missing) {
+      const reason = refused.get(code);
+      if (reason === undefined) run.groups.add(code);
+      else run.refused.set(code, reason);
+    }
+  }
+  return new Map([...wanted.keys()].filter((code) => run.refused!.has(code)).map((code) => [code, run.refused!.get(code)!]));
 }
 
 async function* writeBatch(ctx: DialectContext, run: WriteRun, records: Customer[], options: WriteOptions): AsyncGenerator<WriteResult> {
@@ -76,20 +96,17 @@ async function* writeBatch(ctx: DialectContext, run: WriteRun, records: Customer
     }
   }
   if (wanted.size > 0) {
-    run.groups ??= await listUserGroups(ctx);
-    const missing = [...wanted].filter(([code]) => !run.groups!.has(code)).map(([code, title]) => ({ code, title }));
-    if (missing.length > 0) {
-      const refused = await createUserGroups(ctx, missing);
-      for (const { code } of missing) if (!refused.has(code)) run.groups.add(code);
-      if (refused.size > 0) {
-        const kept: typeof pending = [];
-        for (const item of pending) {
-          const bad = item.record.groups.find((code) => refused.has(code));
-          if (bad) yield { status: 'rejected', key: item.record.key, reason: `group "${bad}" could not be created: ${refused.get(bad)}`, record: item.record };
-          else kept.push(item);
-        }
-        pending = kept;
+    const turn = (run.groupTurn ?? Promise.resolve()).then(() => ensureGroups(ctx, run, wanted));
+    run.groupTurn = turn.catch(() => undefined);
+    const refused = await turn;
+    if (refused.size > 0) {
+      const kept: typeof pending = [];
+      for (const item of pending) {
+        const bad = item.record.groups.find((code) => refused.has(code));
+        if (bad) yield { status: 'rejected', key: item.record.key, reason: `group "${bad}" could not be created: ${refused.get(bad)}`, record: item.record };
+        else kept.push(item);
       }
+      pending = kept;
     }
   }
   if (pending.length === 0) return;
@@ -125,11 +142,15 @@ export const resultsetDialect: Dialect = {
   // Concurrent, overlapping position reads with every seam checked (read.ts).
   read: (ctx, query) => readResultset(ctx, query, (node) => readNode(node, ctx)),
 
+  // Batches up to --concurrency at once (within the rate limit), each one bulk upsert; results per batch as it is answered.
   async *write(ctx, records, options) {
     const run: WriteRun = {};
-    for await (const batch of inBatches(records, ctx.profile.batchSize ?? defaultBatchSize)) {
-      yield* writeBatch(ctx, run, batch, options);
-    }
+    const one = async (batch: Customer[]) => {
+      const results: WriteResult[] = [];
+      for await (const result of writeBatch(ctx, run, batch, options)) results.push(result);
+      return results;
+    };
+    for await (const results of mapUnordered(inBatches(records, ctx.profile.batchSize ?? defaultBatchSize), ctx.concurrency, one)) yield* results;
   },
 
   check: (record) => checkRecord(record),

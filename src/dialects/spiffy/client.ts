@@ -35,7 +35,8 @@ const one = (id: string | number) => `api/customers/${encodeURIComponent(String(
  * record was refused (`rejected`), or why custsync cannot tell whether it
  * landed (`failed`, SPEC section 6).
  */
-export type WriteAnswer = { ok: true; customer: SpiffyCustomer } | { ok: false; reason: string; failed?: true };
+/** `gone`: the customer updated is not on the target (404). */
+export type WriteAnswer = { ok: true; customer: SpiffyCustomer } | { ok: false; reason: string; failed?: true; gone?: true };
 
 // ---------------------------------------------------------------------------
 // Rate limit: the `X-Ratelimit` window is used to its end, never beyond it.
@@ -235,7 +236,7 @@ export class SpiffyApi {
   async update(id: number, payload: SpiffyCustomerPayload): Promise<WriteAnswer> {
     const response = await this.send({ method: 'PUT', path: one(id), json: { customer: { ...payload, id } } });
     // Removed between the lookup and the update: nothing about the record; a new run creates it.
-    if (response.status === 404) return { ok: false, failed: true, reason: `customer ${id} was removed from the target while it was written (404); run again to create it` };
+    if (response.status === 404) return { ok: false, failed: true, gone: true, reason: `customer ${id} was removed from the target while it was written (404); run again to create it` };
     return this.answer(response, 200);
   }
 

@@ -17,7 +17,7 @@ export const spiffyDialect: Dialect = {
   // Keyset paging in concurrent id windows; the server filters a superset and the whole query is applied again (read.ts).
   read: readSpiffy,
 
-  write: (ctx, records, options) => writeRecords(ctx, records, options.mode),
+  write: (ctx, records, options) => writeRecords(ctx, records, options),
 
   check: (record) => checkRecord(record),
 
