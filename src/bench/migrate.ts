@@ -1,108 +1,182 @@
+import { createReadStream, createWriteStream, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../core/migrate/pipeline.js';
 import { stateIdOf } from '../core/migrate/index.js';
+import { pushRecords } from '../core/push.js';
 import { openState } from '../core/state/open.js';
-import { formatCounts } from '../core/summary.js';
 import { resolveEndpoint, type Endpoint } from '../dialects/endpoint.js';
-import { dialects } from '../dialects/registry.js';
+import { generateCustomers } from '../emulator/generator.js';
+import type { EmulatorOptions } from '../emulator/types.js';
+import { CsvWriter, readCsv } from '../io/csv.js';
+import { finish } from '../io/streams.js';
 import { silentLogger } from '../ui/logger.js';
 
 /**
- * Benchmark: migrate N customers sandbox → sandbox with injected latency,
- * over two registered remote dialects, in-process (state in a temporary
- * directory). Prints records/s, the requests each side received (and the
- * target's per 1,000 customers), and the ratio of the elapsed time to the
- * floor `requests × latency / concurrency`
- * (1.0 would mean no time was lost beyond the latency itself).
+ * Benchmarks of writes (issue 16): `migrate` sandbox → sandbox and `push`
+ * CSV → sandbox, in-process, with the emulators' latency. Each figure is the
+ * median of several runs after a warm-up run, each run on fresh emulators
+ * and a fresh state. The floor is `target requests × latency / concurrency`:
+ * the time the target's answers take when `--concurrency` requests are in
+ * flight at every moment and the source read is fully overlapped; the ratio
+ * to it is the goal (≤ 1.2). Requests per record (per 100, per batch) are the
+ * other goal: no lookup before a create into an empty target.
  */
-export interface MigrateBenchOptions {
-  customers?: number;
-  latencyMs?: number;
-  concurrency?: number;
-  /** Dialect ids; default the first two registered remote dialects. */
-  from?: string;
-  to?: string;
+export interface WriteBenchOptions {
+  /** `migrate` from resultset, or `push` from a CSV file. */
+  kind: 'migrate' | 'push';
+  to: string;
+  customers: number;
+  latencyMs: number;
+  concurrency: number;
+  /** Measured runs (median); one warm-up run comes first. */
+  runs: number;
   print?: (line: string) => void;
 }
 
-export interface MigrateBenchResult {
-  skipped?: string;
-  from?: string;
-  to?: string;
-  records?: number;
-  elapsedMs?: number;
-  recordsPerSecond?: number;
-  requests?: { source: number; target: number };
-  /** Requests the target received per 1,000 customers migrated: the figure the batch sizes set. */
-  targetRequestsPer1000?: number;
-  floorMs?: number;
-  ratioToFloor?: number;
+export interface WriteRun {
+  records: number;
+  elapsedMs: number;
+  targetRequests: number;
+  floorMs: number;
+  ratio: number;
+  /** migrate: when the source read ended (it overlaps the writes), ms from the start. */
+  readMs?: number;
+  peakRssMb: number;
 }
 
-export async function benchMigrate(options: MigrateBenchOptions = {}): Promise<MigrateBenchResult> {
-  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const remote = Object.values(dialects).filter((d) => d.emulator).map((d) => d.id);
-  const from = options.from ?? remote[0];
-  const to = options.to ?? remote.find((id) => id !== from);
-  if (!from || !to) {
-    const skipped = `migrate bench skipped: needs two remote dialects with emulators, ${remote.length} registered`;
-    print(skipped);
-    return { skipped };
-  }
-  const customers = options.customers ?? 10_000;
-  const latencyMs = options.latencyMs ?? 20;
-  const concurrency = options.concurrency ?? 4;
-  const file = { rawCsv: false, ignoreUnknownColumns: false };
-  const common = { log: silentLogger, concurrency, file };
+export interface WriteBenchResult extends WriteRun {
+  kind: 'migrate' | 'push';
+  to: string;
+  runs: WriteRun[];
+  /** Target requests per record, per 100 records, per batch (resultset's and propeller's batch sizes). */
+  perRecord: number;
+}
+
+/** Spiffy's emulator enforces the platform's 500-calls-per-300-s window: raised, as on a plan that allows it, so the figure measures custsync. */
+const sandboxOf = (id: string, customers: number, latencyMs: number, seed: number): EmulatorOptions =>
+  ({ customers, latencyMs, seed, ...(id === 'spiffy' ? { rateLimit: { limit: 1_000_000 } } : {}) }) as EmulatorOptions;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+async function makeCsv(path: string, count: number): Promise<void> {
+  const output = createWriteStream(path);
+  const writer = new CsvWriter(output);
+  for (const customer of generateCustomers(count, 7)) await writer.write(customer);
+  await writer.end();
+  await finish(output);
+}
+
+async function once(options: WriteBenchOptions, customers: number, csv: string | undefined): Promise<WriteRun> {
+  const { to, latencyMs, concurrency } = options;
+  const common = { log: silentLogger, concurrency, file: { rawCsv: false, ignoreUnknownColumns: false } };
   const dir = mkdtempSync(join(tmpdir(), 'custsync-bench-'));
   const endpoints: Endpoint[] = [];
-  const state = await openState(dir);
+  const state = options.kind === 'migrate' ? await openState(dir) : undefined;
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
   try {
-    const source = await resolveEndpoint(`sandbox:${from}`, { ...common, flag: '--from', sandbox: { customers, latencyMs, seed: 1 } });
-    endpoints.push(source);
-    const target = await resolveEndpoint(`sandbox:${to}`, { ...common, flag: '--to', sandbox: { customers: 0, latencyMs, seed: 2 } });
+    const target = await resolveEndpoint(`sandbox:${to}`, { ...common, flag: '--to', sandbox: sandboxOf(to, 0, latencyMs, 2) });
     endpoints.push(target);
-    let peakRss = process.memoryUsage.rss();
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    }, 50);
+    let records: number;
+    let error: unknown;
+    let readMs: number | undefined;
+    // The source emulator generates its customers when it starts: before the clock runs.
+    const source = options.kind === 'migrate' ? await resolveEndpoint('sandbox:resultset', { ...common, flag: '--from', sandbox: sandboxOf('resultset', customers, latencyMs, 1) }) : undefined;
+    if (source) endpoints.push(source);
     const started = performance.now();
-    const result = await migrate({
-      source: { ...source, stateId: stateIdOf(source) },
-      target: { ...target, stateId: stateIdOf(target) },
-      state,
-      log: silentLogger,
-    });
+    if (source) {
+      const result = await migrate({ source: { ...source, stateId: stateIdOf(source) }, target: { ...target, stateId: stateIdOf(target) }, state, log: silentLogger });
+      await result.outcomes.dispose();
+      records = result.counts.created + result.counts.updated;
+      error = result.error;
+      readMs = result.durations.readMs;
+    } else {
+      const outcome = await pushRecords({ records: readCsv(createReadStream(csv!), { name: csv! }), target, mode: 'upsert' });
+      records = outcome.counts.created + outcome.counts.updated;
+      error = outcome.error;
+    }
     const elapsedMs = performance.now() - started;
-    clearInterval(sampler);
-    await result.outcomes.dispose();
-    if (result.error) throw result.error;
-    const requests = { source: source.emulator!.stats().requests, target: target.emulator!.stats().requests };
-    const floorMs = ((requests.source + requests.target) * latencyMs) / concurrency;
-    const out: MigrateBenchResult = {
-      from,
-      to,
-      records: result.counts.read,
-      elapsedMs: Math.round(elapsedMs),
-      recordsPerSecond: Math.round((result.counts.read / elapsedMs) * 1000),
-      requests,
-      targetRequestsPer1000: Number(((requests.target / Math.max(1, result.counts.read)) * 1000).toFixed(1)),
-      floorMs: Math.round(floorMs),
-      ratioToFloor: Number((elapsedMs / floorMs).toFixed(2)),
-    };
-    print(`migrate ${from} → ${to}: ${customers} customers, ${latencyMs} ms latency, concurrency ${concurrency}`);
-    print(`  ${formatCounts(result.counts)}`);
-    print(`  ${out.elapsedMs} ms · ${out.recordsPerSecond} records/s · requests: source ${requests.source}, target ${requests.target}`);
-    print(`  target requests per 1,000 customers: ${out.targetRequestsPer1000} (${to})`);
-    print(`  floor (requests × latency / concurrency) ${out.floorMs} ms · ratio ${out.ratioToFloor}`);
-    print(`  peak RSS ${Math.round(peakRss / 1024 / 1024)} MB (both emulators and their ${customers} customers included)`);
-    return out;
+    if (error) throw error;
+    if (records !== customers) throw new Error(`bench: ${records} of ${customers} customers written to ${to}`);
+    const targetRequests = target.emulator!.stats().requests;
+    const floorMs = (targetRequests * latencyMs) / concurrency;
+    return { records, elapsedMs, targetRequests, floorMs, ratio: elapsedMs / floorMs, readMs, peakRssMb: peakRss / 1024 / 1024 };
   } finally {
-    await state.close();
+    clearInterval(sampler);
+    await state?.close();
     for (const endpoint of endpoints.reverse()) await endpoint.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+export async function benchWrite(options: WriteBenchOptions): Promise<WriteBenchResult> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const dir = mkdtempSync(join(tmpdir(), 'custsync-bench-csv-'));
+  try {
+    let csv: string | undefined;
+    let warmCsv: string | undefined;
+    if (options.kind === 'push') {
+      csv = join(dir, 'in.csv');
+      warmCsv = join(dir, 'warm.csv');
+      await makeCsv(csv, options.customers);
+      await makeCsv(warmCsv, Math.min(500, options.customers));
+    }
+    // Warm-up: JIT, sockets, the emulator code paths.
+    await once(options, Math.min(500, options.customers), warmCsv);
+    const runs: WriteRun[] = [];
+    for (let i = 0; i < options.runs; i += 1) {
+      global.gc?.();
+      runs.push(await once(options, options.customers, csv));
+    }
+    const pick = (f: (r: WriteRun) => number) => median(runs.map(f));
+    const result: WriteBenchResult = {
+      kind: options.kind,
+      to: options.to,
+      runs,
+      records: options.customers,
+      elapsedMs: pick((r) => r.elapsedMs),
+      targetRequests: pick((r) => r.targetRequests),
+      floorMs: pick((r) => r.floorMs),
+      ratio: pick((r) => r.ratio),
+      ...(options.kind === 'migrate' ? { readMs: pick((r) => r.readMs ?? 0) } : {}),
+      peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+      perRecord: pick((r) => r.targetRequests / r.records),
+    };
+    const what = options.kind === 'migrate' ? `migrate ${options.customers} resultset → ${options.to}` : `push ${options.customers} CSV → ${options.to}`;
+    const per =
+      options.to === 'propeller'
+        ? `${(result.perRecord * 100).toFixed(2)} requests per 100 records (goal ≤ 1.1)`
+        : options.to === 'resultset'
+          ? `${(result.perRecord * 100).toFixed(2)} requests per batch of 100 (goal ≤ 1.1)`
+          : `${result.perRecord.toFixed(3)} requests per record (goal ≤ 1.05)`;
+    print(
+      `  ${what}: median of ${options.runs} ${(result.elapsedMs / 1000).toFixed(2)} s, ${result.targetRequests} target requests, floor ${(result.floorMs / 1000).toFixed(2)} s, ` +
+        `ratio ${result.ratio.toFixed(2)}× (goal ≤ 1.2); ${per}; ` +
+        (result.readMs !== undefined ? `source read done at ${(result.readMs / 1000).toFixed(2)} s (overlapped); ` : '') +
+        `peak RSS ${result.peakRssMb.toFixed(0)} MB`,
+    );
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The write goals of issue 16, one line each. */
+export async function benchWrites(options: { customers: number; pushCustomers: number; latencyMs: number; concurrency: number; runs: number; targets?: string[] }): Promise<WriteBenchResult[]> {
+  console.log(`writes: ${options.latencyMs} ms latency, concurrency ${options.concurrency}, ${availableParallelism()} cores, median of ${options.runs} runs after a warm-up`);
+  const results: WriteBenchResult[] = [];
+  for (const to of options.targets ?? ['propeller', 'resultset', 'cabinetry', 'spiffy']) {
+    results.push(await benchWrite({ kind: 'migrate', to, customers: options.customers, latencyMs: options.latencyMs, concurrency: options.concurrency, runs: options.runs }));
+  }
+  for (const to of ['resultset', 'cabinetry']) {
+    if (options.targets && !options.targets.includes(to)) continue;
+    results.push(await benchWrite({ kind: 'push', to, customers: options.pushCustomers, latencyMs: options.latencyMs, concurrency: options.concurrency, runs: options.runs }));
+  }
+  return results;
 }
