@@ -8,7 +8,8 @@ import { stringify } from 'csv-stringify';
 import { generateCustomers } from '../emulator/generator.js';
 import { CsvWriter, readCsv, writeCsv } from '../io/csv.js';
 import { readJsonl } from '../io/jsonl.js';
-import { writeChunk, finish } from '../io/streams.js';
+import { ChunkedWriter } from '../io/chunked-writer.js';
+import { finish } from '../io/streams.js';
 
 /**
  * CSV → canonical → JSONL against the bare floor (csv-parse → csv-stringify
@@ -42,11 +43,13 @@ async function generateCsv(path: string, count: number): Promise<void> {
 
 async function canonicalPass(input: string, output: string): Promise<number> {
   const out = createWriteStream(output);
+  const chunked = new ChunkedWriter(out);
   let count = 0;
   for await (const customer of readCsv(createReadStream(input), { name: input })) {
-    await writeChunk(out, `${JSON.stringify(customer)}\n`);
+    await chunked.write(`${JSON.stringify(customer)}\n`);
     count += 1;
   }
+  await chunked.flush();
   await finish(out);
   return count;
 }

@@ -4,7 +4,7 @@ import type { RecordSink } from '../core/pull.js';
 import { CsvWriter } from './csv.js';
 import { columnOf, csvColumns } from './csv-columns.js';
 import { openOutputFile } from './atomic-file.js';
-import { writeChunk } from './streams.js';
+import { ChunkedWriter } from './chunked-writer.js';
 import { CustomerSchema } from '../core/customer.js';
 
 /**
@@ -58,11 +58,15 @@ export async function openSink(options: SinkOptions): Promise<RecordSink> {
   // A file is written under a temporary name and gets its own only once complete.
   const file = options.path ? await openOutputFile(options.path, { force: options.force }) : undefined;
   const output = file?.stream ?? options.stdout ?? process.stdout;
+  // Lines are written in chunks, not one write per record (the chunk is flushed before the end).
+  const chunked: ChunkedWriter | undefined = options.format === 'csv' ? undefined : new ChunkedWriter(output);
   const done = async () => {
     if (file) await file.commit();
   };
   const abort = async () => {
-    await file?.abort();
+    if (file) await file.abort();
+    // On stdout, what was read before the failure is shown, as it was before the lines were chunked.
+    else await chunked?.flush().catch(() => undefined);
   };
   if (options.format === 'csv') {
     const writer = new CsvWriter(output, { raw: options.rawCsv, columns: csvColumnList });
@@ -75,10 +79,14 @@ export async function openSink(options: SinkOptions): Promise<RecordSink> {
       abort,
     };
   }
+  const lines = chunked!;
   if (options.format === 'jsonl') {
     return {
-      write: (record) => writeChunk(output, `${JSON.stringify(pick(record, jsonFieldList))}\n`),
-      end: done,
+      write: (record) => lines.write(`${JSON.stringify(pick(record, jsonFieldList))}\n`),
+      async end() {
+        await lines.flush();
+        await done();
+      },
       abort,
     };
   }
@@ -87,12 +95,13 @@ export async function openSink(options: SinkOptions): Promise<RecordSink> {
   return {
     async write(record) {
       // The opening bracket goes with the first record (or the end), so a read that fails first leaves nothing on stdout.
-      await writeChunk(output, `${opened ? ',\n' : '[\n'}${JSON.stringify(pick(record, jsonFieldList))}`);
+      await lines.write(`${opened ? ',\n' : '[\n'}${JSON.stringify(pick(record, jsonFieldList))}`);
       opened = true;
       count += 1;
     },
     async end() {
-      await writeChunk(output, count === 0 ? '[]\n' : '\n]\n');
+      await lines.write(count === 0 ? '[]\n' : '\n]\n');
+      await lines.flush();
       await done();
     },
     abort,
