@@ -2,6 +2,7 @@ import { benchFileForms } from './file-forms.js';
 import { benchIncremental } from './incremental.js';
 import { benchMigrate } from './migrate.js';
 import { benchRead } from './read.js';
+import { benchState } from './state.js';
 
 /**
  * `npm run bench`: figures, not assertions. Targets: CSV → canonical → JSONL
@@ -35,3 +36,6 @@ await benchRead({
 
 // Incremental migrations (issue 14): the requests of a full and an incremental run (docs/performance.md).
 await benchIncremental({ customers: Number(process.env.BENCH_INCREMENTAL ?? 50_000) });
+
+// State in SQLite vs PostgreSQL (issue 17): the same migration with --state DIR and --state postgres://.
+await benchState({ customers: Number(process.env.BENCH_STATE ?? 10_000) });
