@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { registerStatePassword } from '../core/state/state-secret.js';
+import { registerStatePassword } from '../core/state/state-spec.js';
 
 /**
  * The global options (SPEC section 1) and the number parsers they use. Kept

@@ -9,7 +9,7 @@ import { encodingOf, encodings, type Encoding } from '../io/encoding.js';
 import { setSummaryFormat, type SummaryFormat } from '../ui/summary.js';
 import { canDisplay, envFlag } from '../ui/terminal.js';
 import { checkOutputPath } from '../io/atomic-file.js';
-import { registerStatePassword } from '../core/state/state-secret.js';
+import { registerStatePassword } from '../core/state/state-spec.js';
 
 /** What every command reads from the global options (SPEC section 1). */
 export interface GlobalOptions {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { copyState } from '../core/state/copy.js';
-import { registerStatePassword } from '../core/state/state-secret.js';
+import { registerStatePassword } from '../core/state/state-spec.js';
 import { globals } from './shared.js';
 
 /** `custsync state copy`: moves a whole state between a directory (SQLite) and a PostgreSQL database, either way. */

@@ -1,7 +1,7 @@
 import { BugError } from '../errors.js';
 import type { Bookmark, BookmarkStore } from './bookmarks.js';
 import type { StateBackend } from './backend.js';
-import { isStateUrl, parseStateUrl } from './pg-url.js';
+import { isStateUrl } from './state-spec.js';
 import { SqliteState } from './sqlite.js';
 
 /**
@@ -28,7 +28,7 @@ export async function openState(spec: string, options: OpenStateOptions = {}): P
   const access = options.access ?? 'write';
   if (isStateUrl(spec)) {
     // Loaded only for a postgres:// state: SQLite users never load node-postgres.
-    const { PgState } = await import('./pg.js');
+    const [{ PgState }, { parseStateUrl }] = await Promise.all([import('./pg.js'), import('./pg-url.js')]);
     return PgState.open(parseStateUrl(spec), access);
   }
   if (access !== 'write' && !SqliteState.exists(spec)) return undefined;

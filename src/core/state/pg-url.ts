@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { interpolate } from '../../profiles/load.js';
-import { registerStatePassword } from './state-secret.js';
+import { registerStatePassword } from './state-spec.js';
 
 /**
  * `--state postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?schema=NAME&sslmode=…]`
@@ -19,8 +19,7 @@ export interface PgLocation {
   schema: string;
 }
 
-/** True for a `--state` that names a PostgreSQL database rather than a directory. */
-export const isStateUrl = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);
+export { isStateUrl } from './state-spec.js';
 
 const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
 

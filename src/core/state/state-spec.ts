@@ -1,6 +1,14 @@
 import { registerSecret } from '../secrets.js';
 
 /**
+ * What `--state` names, told apart without loading anything heavy (so that
+ * `--help` and the SQLite path never load node-postgres or the URL parser).
+ */
+
+/** True for a `--state` that names a PostgreSQL database rather than a directory. */
+export const isStateUrl = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);
+
+/**
  * Registers the password of a `postgres://USER:PASSWORD@…` state URL as a
  * secret (SPEC section 2: a secret is never printed). Called as soon as the
  * URL is seen (the `--state` option, `$CUSTSYNC_STATE`), before anything
