@@ -9,7 +9,18 @@ export function stateCommand(): Command {
     registerStatePassword(value);
     return value;
   };
-  const state = new Command('state').description('manage the state itself (runs, crosswalk, snapshots, bookmarks): copy it to another place');
+  const state = new Command('state')
+    .description('manage the state itself (runs, crosswalk, snapshots, bookmarks): copy it to another place')
+    .addHelpText(
+      'after',
+      `
+The state is a directory (SQLite, the default ./.custsync) or a PostgreSQL
+database (--state postgres://USER[:PASSWORD]@HOST[:PORT]/DB, or $CUSTSYNC_STATE).
+
+Examples:
+  custsync migrate --from sandbox:resultset --to sandbox:propeller --state demo-state
+  custsync state copy --from demo-state --to demo-copy`,
+    );
   state
     .command('copy')
     .description('copy a whole state from a directory or postgres:// URL to an empty one (either way), e.g. to move cron into containers')
@@ -23,11 +34,13 @@ records in flight, snapshots, bookmarks and the run history. The source is read
 as of one moment; the destination is written in one transaction, and one that
 holds state already is refused (nothing is merged). Stop the runs that use the
 source first: a state that a run is using is refused. \${VAR} in a URL is
-replaced from the environment; the password is never printed.
+replaced from the environment; the password is never printed. Into PostgreSQL:
+  custsync state copy --from /srv/custsync/state --to 'postgres://custsync:\${PGPASSWORD}@db.internal:5432/custsync'
 
 Examples:
-  custsync state copy --from ./.custsync --to 'postgres://custsync:\${PGPASSWORD}@db.internal:5432/custsync'
-  custsync state copy --from postgres://custsync@db.internal/custsync --to ./state-backup`,
+  custsync migrate --from sandbox:resultset --to sandbox:propeller --state demo-state
+  custsync state copy --from demo-state --to demo-copy
+  custsync runs --state demo-copy`,
     )
     .action(async (flags: { from: string; to: string }, command: Command) => {
       const g = globals(command);
