@@ -38,4 +38,8 @@ await benchRead({
 await benchIncremental({ customers: Number(process.env.BENCH_INCREMENTAL ?? 50_000) });
 
 // State in SQLite vs PostgreSQL (issue 17): the same migration with --state DIR and --state postgres://.
-await benchState({ customers: Number(process.env.BENCH_STATE ?? 10_000) });
+await benchState({
+  customers: Number(process.env.BENCH_STATE ?? 10_000),
+  latencies: process.env.BENCH_STATE_LATENCIES?.split(',').map(Number),
+  rounds: process.env.BENCH_STATE_ROUNDS ? Number(process.env.BENCH_STATE_ROUNDS) : undefined,
+});

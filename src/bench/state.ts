@@ -15,13 +15,16 @@ import { silentLogger } from '../ui/logger.js';
  * Benchmark: the same migration (N customers resultset → propeller, sandbox
  * emulators with injected latency, in-process) with the state in SQLite
  * (`--state DIR`) and in PostgreSQL (`--state postgres://…`, a database made
- * for the run and dropped after), one after the other. Target: PostgreSQL
- * within 1.2× of SQLite. A run at 0 ms latency shows the state's own cost,
- * where nothing else hides it.
+ * for each run and dropped after), alternated. Target: PostgreSQL within
+ * 1.2× of SQLite. `BENCH_STATE_LATENCIES=20,0` adds a run at 0 ms latency,
+ * which shows the state's own cost where nothing else hides it.
  */
 export interface StateBenchOptions {
   customers?: number;
+  /** Default [20]; 0 shows the state's own cost, where no latency hides it. */
   latencies?: number[];
+  /** Runs of each store, alternated; the medians are compared (default 3). */
+  rounds?: number;
   concurrency?: number;
   /** A database where a scratch database may be created (default: the test server on 127.0.0.1:5432). */
   adminUrl?: string;
@@ -85,23 +88,49 @@ export async function benchState(options: StateBenchOptions = {}): Promise<void>
     print(`state bench skipped: PostgreSQL does not answer (${server.skipped})`);
     return;
   }
-  for (const latencyMs of options.latencies ?? [20, 0]) {
+  const rounds = options.rounds ?? 3;
+  for (const latencyMs of options.latencies ?? [20]) {
     const dir = mkdtempSync(join(tmpdir(), 'custsync-bench-state-'));
-    const database = `custsync_bench_${randomBytes(4).toString('hex')}`;
-    await admin(server.url, `CREATE DATABASE ${database}`);
-    const url = new URL(server.url);
-    url.pathname = `/${database}`;
+    const databases: string[] = [];
     try {
-      const sqlite = await migrateOnce(join(dir, 'state'), customers, latencyMs, concurrency);
-      const postgres = await migrateOnce(url.toString(), customers, latencyMs, concurrency);
-      const ratio = postgres.ms / sqlite.ms;
-      print(`migrate resultset → propeller, ${customers} customers, ${latencyMs} ms latency, concurrency ${concurrency}: state in SQLite vs PostgreSQL`);
-      print(`  SQLite     ${Math.round(sqlite.ms)} ms · ${Math.round((customers / sqlite.ms) * 1000)} records/s · ${sqlite.counts}`);
-      print(`  PostgreSQL ${Math.round(postgres.ms)} ms · ${Math.round((customers / postgres.ms) * 1000)} records/s · ${postgres.counts}`);
-      print(`  ratio ${ratio.toFixed(2)}×${latencyMs > 0 ? ' (target ≤ 1.2×)' : ' (no latency: the state alone, no target)'}`);
+      const times = { sqlite: [] as number[], postgres: [] as number[] };
+      let counts = '';
+      // Alternated, each store first every other round, and the medians compared: a machine busy with
+      // other work slows both alike (one round of each is a coin toss on a loaded machine).
+      for (let round = 0; round < rounds; round += 1) {
+        const database = `custsync_bench_${randomBytes(4).toString('hex')}`;
+        await admin(server.url, `CREATE DATABASE ${database}`);
+        databases.push(database);
+        const url = new URL(server.url);
+        url.pathname = `/${database}`;
+        const order: Array<['sqlite' | 'postgres', string]> = [
+          ['sqlite', join(dir, `state-${round}`)],
+          ['postgres', url.toString()],
+        ];
+        if (round % 2 === 1) order.reverse();
+        for (const [store, spec] of order) {
+          const run = await migrateOnce(spec, customers, latencyMs, concurrency);
+          times[store].push(run.ms);
+          counts = run.counts;
+        }
+      }
+      const sqlite = median(times.sqlite);
+      const postgres = median(times.postgres);
+      const each = (list: number[]) => list.map((ms) => `${Math.round(ms)}`).join(', ');
+      print(`migrate resultset → propeller, ${customers} customers, ${latencyMs} ms latency, concurrency ${concurrency}: state in SQLite vs PostgreSQL (median of ${rounds}, alternated)`);
+      print(`  ${counts}`);
+      print(`  SQLite     ${Math.round(sqlite)} ms · ${Math.round((customers / sqlite) * 1000)} records/s (runs: ${each(times.sqlite)} ms)`);
+      print(`  PostgreSQL ${Math.round(postgres)} ms · ${Math.round((customers / postgres) * 1000)} records/s (runs: ${each(times.postgres)} ms)`);
+      print(`  ratio ${(postgres / sqlite).toFixed(2)}×${latencyMs > 0 ? ' (target ≤ 1.2×)' : ' (no latency: the state alone, no target)'}`);
     } finally {
-      await admin(server.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      for (const database of databases) await admin(server.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
