@@ -173,6 +173,28 @@ describePg('PostgreSQL state, end to end', () => {
     for (const row of stored) expect(row.argv).not.toContain(password);
   }, 120_000);
 
+  it('a second run of the same pair on another host is refused with exit 2 while the first runs, naming it', async () => {
+    const source = await startEmulator('resultset', { customers: 60, seed: 71 });
+    // A slow target keeps the first run busy (and its lock held) for seconds after it took the lock.
+    const target = await startEmulator('propeller', { customers: 0, seed: 72, latencyMs: 4000 });
+    running.push(source, target);
+    const host = () => {
+      const dir = tempDir('custsync-host-');
+      return { cwd: dir, env: { HOME: dir, CUSTSYNC_PROFILES: writeProfiles(dir, { rs: source.profile, prop: target.profile }), CUSTSYNC_STATE: stateUrl() } };
+    };
+    const first = spawnCli(['migrate', '--from', 'rs', '--to', 'prop'], host());
+    // It holds the lock once it has written its name in the state.
+    expect(await waitFor(async () => (await count('locks').catch(() => 0)) > 0, 60_000, 20)).toBe(true);
+    const second = await runCli(['migrate', '--from', 'rs', '--to', 'prop'], host());
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(new RegExp(`another run is using this state for migrate .*: migrate \\(pid ${first.pid} on \\S+, started `));
+    expect(second.stderr).toContain('its lock ends with its connection to the state database');
+    expect(second.stderr).not.toContain(password);
+    const done = await first.result;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toContain('read 60 · created 60');
+  }, 120_000);
+
   it('refuses, with exit 2, a state whose schema a newer custsync wrote', async () => {
     const first = await runCli(['diff', '--from', 'sandbox:spiffy', '--since-last', '--state', database.url]);
     expect(first.code, first.stderr).toBe(0);
