@@ -85,7 +85,9 @@ describePg('PostgreSQL state, end to end', () => {
     expect(await count('pending')).toBe(0);
     expect(await count('locks')).toBe(0);
     // No lock is left with the server either.
-    expect(await queryDatabase(database.url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 1668641652")).toEqual([]);
+    expect(
+      await queryDatabase(database.url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 1668641652 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+    ).toEqual([]);
 
     // Yet another host finds the migration done: nothing to send.
     const again = await runCli(['migrate', '--from', 'rs', '--to', 'shop'], freshHost());
