@@ -3,6 +3,7 @@ import { benchIncremental } from './incremental.js';
 import { availableParallelism } from 'node:os';
 import { benchWrites } from './migrate.js';
 import { benchRead } from './read.js';
+import { benchState } from './state.js';
 
 /**
  * `npm run bench`: figures, not assertions, each goal printed as a ratio
@@ -44,3 +45,10 @@ await benchRead({
 
 // Incremental migrations (issue 14): the requests of a full and an incremental run (docs/performance.md).
 await benchIncremental({ customers: Number(process.env.BENCH_INCREMENTAL ?? 50_000) });
+
+// State in SQLite vs PostgreSQL (issue 17): the same migration with --state DIR and --state postgres://.
+await benchState({
+  customers: Number(process.env.BENCH_STATE ?? 10_000),
+  latencies: process.env.BENCH_STATE_LATENCIES?.split(',').map(Number),
+  rounds: process.env.BENCH_STATE_ROUNDS ? Number(process.env.BENCH_STATE_ROUNDS) : undefined,
+});

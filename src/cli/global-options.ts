@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { registerStatePassword } from '../core/state/state-spec.js';
 
 /**
  * The global options (SPEC section 1) and the number parsers they use. Kept
@@ -8,7 +9,14 @@ import { InvalidArgumentError, type Command } from 'commander';
 export function addGlobalOptions(command: Command): Command {
   return command
     .option('--profiles <file>', 'profiles file (default: $CUSTSYNC_PROFILES, ./custsync.profiles.json, then the user store)')
-    .option('--state <dir>', 'state directory for runs, checkpoints and snapshots (default: ./.custsync)')
+    .option(
+      '--state <dir|url>',
+      'where runs, checkpoints, snapshots and bookmarks are kept: a directory (SQLite) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB (default: $CUSTSYNC_STATE, else ./.custsync)',
+      (value: string) => {
+        registerStatePassword(value);
+        return value;
+      },
+    )
     .option('--concurrency <n>', 'requests in flight at once per remote system (default 4)', positiveInt('--concurrency'))
     .option('--quiet', 'print only errors and the summary line')
     .option('--verbose', 'log one line per HTTP exchange (never a secret)')

@@ -23,6 +23,7 @@ const commands: Record<string, () => Promise<Command>> = {
   profiles: async () => (await import('./profiles.js')).profilesCommand(),
   sandbox: async () => (await import('./sandbox.js')).sandboxCommand(),
   runs: async () => (await import('./runs.js')).runsCommand(),
+  state: async () => (await import('./state.js')).stateCommand(),
 };
 
 /**

@@ -9,6 +9,7 @@ import { encodingOf, encodings, type Encoding } from '../io/encoding.js';
 import { setSummaryFormat, type SummaryFormat } from '../ui/summary.js';
 import { canDisplay, envFlag } from '../ui/terminal.js';
 import { checkOutputPath } from '../io/atomic-file.js';
+import { registerStatePassword } from '../core/state/state-spec.js';
 
 /** What every command reads from the global options (SPEC section 1). */
 export interface GlobalOptions {
@@ -36,6 +37,13 @@ function given<T>(command: Command, key: string): T | undefined {
   return undefined;
 }
 
+/** `--state`, else `$CUSTSYNC_STATE` (a directory or a postgres:// URL), else `./.custsync` (SPEC section 5). */
+function stateOf(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const state = flag ?? (env.CUSTSYNC_STATE || undefined) ?? './.custsync';
+  registerStatePassword(state);
+  return state;
+}
+
 export function globals(command: Command): GlobalOptions & { log: Logger } {
   const quiet = given<boolean>(command, 'quiet') === true;
   const verbose = given<boolean>(command, 'verbose') === true && !quiet;
@@ -44,7 +52,7 @@ export function globals(command: Command): GlobalOptions & { log: Logger } {
   setSummaryFormat(summaryFormat);
   return {
     profiles: given<string>(command, 'profiles'),
-    state: given<string>(command, 'state') ?? './.custsync',
+    state: stateOf(given<string>(command, 'state')),
     concurrency: given<number>(command, 'concurrency'),
     quiet,
     verbose,

@@ -10,7 +10,7 @@ import { custsyncOnPath, runShell } from '../helpers/shell.js';
  * (with sh, `custsync` on the PATH, in a fresh folder holding a copy of
  * profiles.example.json as a checkout does), in the order shown.
  */
-const commands = ['', 'pull', 'push', 'migrate', 'diff', 'search', 'runs', 'runs show', 'profiles', 'profiles list', 'profiles show', 'profiles test', 'profiles add', 'profiles remove', 'sandbox'];
+const commands = ['', 'pull', 'push', 'migrate', 'diff', 'search', 'runs', 'runs show', 'profiles', 'profiles list', 'profiles show', 'profiles test', 'profiles add', 'profiles remove', 'sandbox', 'state', 'state copy'];
 const onPath = custsyncOnPath();
 
 function examplesOf(help: string): string[] {

@@ -1,6 +1,7 @@
-import { BugError, UserError } from '../errors.js';
+import { BugError } from '../errors.js';
 import type { Bookmark, BookmarkStore } from './bookmarks.js';
 import type { StateBackend } from './backend.js';
+import { isStateUrl } from './state-spec.js';
 import { SqliteState } from './sqlite.js';
 
 /**
@@ -19,14 +20,16 @@ export interface OpenStateOptions {
   access?: 'write' | 'read' | 'existing';
 }
 
-export const isStateUrl = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);
+export { isStateUrl };
 
 export async function openState(spec: string, options?: { access?: 'write' }): Promise<StateBackend>;
 export async function openState(spec: string, options: OpenStateOptions): Promise<StateBackend | undefined>;
 export async function openState(spec: string, options: OpenStateOptions = {}): Promise<StateBackend | undefined> {
   const access = options.access ?? 'write';
   if (isStateUrl(spec)) {
-    throw new UserError('PostgreSQL state is not available in this build', 'give --state a directory (an SQLite state database is kept there)');
+    // Loaded only for a postgres:// state: SQLite users never load node-postgres.
+    const [{ PgState }, { parseStateUrl }] = await Promise.all([import('./pg.js'), import('./pg-url.js')]);
+    return PgState.open(parseStateUrl(spec), access);
   }
   if (access !== 'write' && !SqliteState.exists(spec)) return undefined;
   return new SqliteState(spec, { readonly: access === 'read' });

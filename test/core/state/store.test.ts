@@ -194,8 +194,10 @@ describe('state store: batched calls', () => {
     }
   });
 
-  it('a postgres:// state is refused in this build, naming it', async () => {
-    await expect(openState('postgres://user@localhost/custsync')).rejects.toThrow('PostgreSQL state is not available in this build');
-    await expect(openState('postgresql://localhost/x', { access: 'read' })).rejects.toThrow(UserError);
+  it('a postgres:// state whose server does not answer is exit 2, naming it without its password', async () => {
+    await expect(openState('postgres://user:pw-in-a-test@127.0.0.1:1/custsync')).rejects.toThrow(UserError);
+    await expect(openState('postgresql://user:pw-in-a-test@127.0.0.1:1/x', { access: 'read' })).rejects.toThrow(
+      /^cannot connect to the state database postgresql:\/\/user@127\.0\.0\.1:1\/x: connect ECONNREFUSED/,
+    );
   });
 });
