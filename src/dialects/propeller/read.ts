@@ -128,7 +128,9 @@ async function withAddresses(
   query: ReadQuery,
   options: { profileName: string; source?: string },
 ): Promise<Found[]> {
-  let kept = items.filter((found) => matches(toCanonical(found.wire, [], options), query));
+  // Mapped twice only when there is a condition to check before the addresses are read.
+  const filtered = query.where.length > 0 || query.since !== undefined;
+  let kept = filtered ? items.filter((found) => matches(toCanonical(found.wire, [], options), query)) : items;
   if (query.limit !== undefined) kept = kept.slice(0, query.limit);
   const addresses = await Promise.all(kept.map((found) => gate.run(() => customerAddresses(ctx, found.wire.id))));
   const out: Found[] = [];
