@@ -41,6 +41,7 @@ await benchRead({
   customers: Number(process.env.BENCH_READ ?? 5000),
   bigCustomers: Number(process.env.BENCH_READ_BIG ?? 50_000),
   dialects: process.env.BENCH_READ_DIALECTS?.split(','),
+  runs: process.env.BENCH_READ_RUNS ? Number(process.env.BENCH_READ_RUNS) : undefined,
 });
 
 // Incremental migrations (issue 14): the requests of a full and an incremental run (docs/performance.md).

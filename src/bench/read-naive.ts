@@ -13,7 +13,8 @@ export interface NaiveResult {
   ms: number;
 }
 
-type Loop = (profile: Profile, pageSize: number) => Promise<Omit<NaiveResult, 'ms'>>;
+/** `stopAfter`: a warm-up stops once it has read that many customers. */
+type Loop = (profile: Profile, pageSize: number, stopAfter: number) => Promise<Omit<NaiveResult, 'ms'>>;
 
 function authHeader(profile: Profile): Record<string, string> {
   const auth = profile.auth;
@@ -30,16 +31,16 @@ async function get(url: string, headers: Record<string, string>): Promise<string
 }
 
 const loops: Record<string, Loop> = {
-  async spiffy(profile, pageSize) {
+  async spiffy(profile, pageSize, stopAfter) {
     let records = 0;
     for (let page = 1; ; page += 1) {
       const { customers } = JSON.parse(await get(`${profile.baseUrl}/api/customers.json?limit=${pageSize}&page=${page}`, authHeader(profile))) as { customers: unknown[] };
       records += customers.length;
-      if (customers.length < pageSize) return { records, requests: page };
+      if (customers.length < pageSize || records >= stopAfter) return { records, requests: page };
     }
   },
 
-  async cabinetry(profile, pageSize) {
+  async cabinetry(profile, pageSize, stopAfter) {
     let records = 0;
     for (let page = 1; ; page += 1) {
       const answer = JSON.parse(await get(`${profile.baseUrl}/api/admin/customers?current_page=${page}&page_size=${pageSize}`, authHeader(profile))) as {
@@ -47,23 +48,23 @@ const loops: Record<string, Loop> = {
         pagination: { page_count: number };
       };
       records += answer.items.length;
-      if (page >= answer.pagination.page_count || answer.items.length === 0) return { records, requests: page };
+      if (page >= answer.pagination.page_count || answer.items.length === 0 || records >= stopAfter) return { records, requests: page };
     }
   },
 
-  async resultset(profile, pageSize) {
+  async resultset(profile, pageSize, stopAfter) {
     let records = 0;
     for (let page = 1; ; page += 1) {
       const url = `${profile.baseUrl}/API/V3/Customer+UserCustomerGroups?page=${page}&limit=${pageSize}`;
       const root = parseXml(await get(url, { ...authHeader(profile), accept: 'application/xml' }), url).ResultSet as { Customer?: unknown[] };
       const customers = root.Customer ?? [];
       records += customers.length;
-      if (customers.length < pageSize) return { records, requests: page };
+      if (customers.length < pageSize || records >= stopAfter) return { records, requests: page };
     }
   },
 
   // Search pages, then each customer's addresses (both kinds in one request), one after another.
-  async propeller(profile, pageSize) {
+  async propeller(profile, pageSize, stopAfter) {
     const auth = profile.auth;
     if (auth?.type !== 'oauth2') throw new Error('the propeller emulator profile has no oauth2 auth');
     const tokenUrl = new URL(auth.tokenUrl, new URL(profile.baseUrl!).origin).toString();
@@ -86,7 +87,7 @@ const loops: Record<string, Loop> = {
         requests += 1;
       }
       records += answer.data.length;
-      if (page >= answer.pages || answer.data.length === 0) return { records, requests };
+      if (page >= answer.pages || answer.data.length === 0 || records >= stopAfter) return { records, requests };
     }
   },
 };
@@ -95,16 +96,16 @@ export function hasNaiveLoop(dialect: string): boolean {
   return dialect in loops;
 }
 
-export async function naiveRead(dialect: string, profile: Profile, pageSize: number): Promise<NaiveResult> {
+export async function naiveRead(dialect: string, profile: Profile, pageSize: number, stopAfter = Infinity): Promise<NaiveResult> {
   const started = performance.now();
-  const result = await loops[dialect](profile, pageSize);
+  const result = await loops[dialect](profile, pageSize, stopAfter);
   return { ...result, ms: performance.now() - started };
 }
 
-// Run as its own process by the benchmark (`node read-naive.js DIALECT PROFILE_JSON PAGE_SIZE`), so that the
-// loop does not share a thread with the emulator: it prints its result as JSON.
+// Run as its own process by the benchmark (`node read-naive.js DIALECT PROFILE_JSON PAGE_SIZE [STOP_AFTER]`), so
+// that the loop does not share a thread with the emulator: it prints its result as JSON.
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const [dialect, profile, pageSize] = process.argv.slice(2);
-  const result = await naiveRead(dialect, JSON.parse(profile) as Profile, Number(pageSize));
+  const [dialect, profile, pageSize, stopAfter] = process.argv.slice(2);
+  const result = await naiveRead(dialect, JSON.parse(profile) as Profile, Number(pageSize), stopAfter === undefined ? Infinity : Number(stopAfter));
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

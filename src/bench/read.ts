@@ -26,6 +26,8 @@ export interface ReadBenchOptions {
   dialects?: string[];
   /** Customers of the memory and Spiffy-window run. */
   bigCustomers?: number;
+  /** Timed rounds per dialect (custsync and the page loop taking turns); medians are printed (default 3). */
+  runs?: number;
   print?: (line: string) => void;
 }
 
@@ -36,6 +38,11 @@ const probe = new URL('./rss-probe.js', import.meta.url).href;
 const pageSizes: Record<string, number> = { spiffy: 50, cabinetry: 100, resultset: 100, propeller: 100 };
 
 const ms = (n: number) => `${Math.round(n)} ms`;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
 const fixed = (n: number, digits = 2) => n.toFixed(digits);
 
 interface Run {
@@ -58,8 +65,8 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run & { 
 }
 
 /** The page loop in a process of its own (timed inside it: Node's own start-up is not counted against it). */
-async function naive(dialect: string, profile: Profile, pageSize: number): Promise<NaiveResult> {
-  const result = await run([naiveScript, dialect, JSON.stringify(profile), String(pageSize)]);
+async function naive(dialect: string, profile: Profile, pageSize: number, stopAfter?: number): Promise<NaiveResult> {
+  const result = await run([naiveScript, dialect, JSON.stringify(profile), String(pageSize), ...(stopAfter === undefined ? [] : [String(stopAfter)])]);
   if (result.code !== 0) throw new Error(`the page loop over ${dialect} failed: ${result.stderr.trim()}`);
   return JSON.parse(result.stdout) as NaiveResult;
 }
@@ -127,7 +134,10 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
   const ids = (options.dialects ?? ['spiffy', 'cabinetry', 'resultset', 'propeller']).filter((id) => dialects[id]?.emulator && hasNaiveLoop(id));
   const dir = mkdtempSync(join(tmpdir(), 'custsync-bench-read-'));
   try {
-    print(`machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    print(
+      `machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'cpu'}), Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} ` +
+        `(the emulators run in this process, custsync and the page loop each in a process of their own)`,
+    );
 
     // Start-up: the CLI's own cost on every run.
     const versions: number[] = [];
@@ -143,32 +153,69 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
       );
     }
 
-    print(`pull, ${customers} customers, ${latencyMs} ms latency: custsync (whole process) vs a sequential page loop`);
+    const runs = Math.max(1, options.runs ?? 3);
+    print(
+      `pull, ${customers} customers, ${latencyMs} ms latency: custsync (whole process) vs a sequential page loop; ` +
+        `both warmed up, then ${runs} rounds taking turns (the order flips every round), medians`,
+    );
     for (const id of ids) {
       const pageSize = pageSizes[id];
       const { handle, replies } = await emulator(id, { customers, latencyMs, rateLimit: { limit: 1_000_000_000 } });
       try {
         const profile: Profile = { ...handle.profile, pageSize };
         const file = profilesFile(dir, profile);
-        const loop = await naive(id, profile, pageSize);
-        print(`  ${id}: page loop ${ms(loop.ms)} for ${loop.records} customers in ${loop.requests} requests`);
-        for (const concurrency of concurrencies) {
+        const pull = async (concurrency: number, limit?: number) => {
           const out = join(dir, `${id}-${concurrency}.jsonl`);
           const before = handle.stats().requests;
           const mark = replies.length;
-          const result = await run([cli, 'pull', '--from', 'shop', '--profiles', file, '--format', 'jsonl', '-o', out, '--concurrency', String(concurrency), '--quiet']);
+          const result = await run([
+            cli, 'pull', '--from', 'shop', '--profiles', file, '--format', 'jsonl', '-o', out, '--force', '--concurrency', String(concurrency), '--quiet',
+            ...(limit === undefined ? [] : ['--limit', String(limit)]),
+          ]);
           const requests = handle.stats().requests - before;
-          const read = lines(out);
-          if (result.code !== 0 || read !== loop.records) {
-            print(`    concurrency ${concurrency}: FAILED (exit ${result.code}, ${read} customers): ${result.stderr.trim().split('\n').slice(-2).join(' / ')}`);
-            continue;
-          }
           // From the first request's start (its answer less the latency) to the last answer.
           const phase = replies[replies.length - 1] - replies[mark] + latencyMs;
+          return { ...result, requests, phase, read: lines(out) };
+        };
+        // Warm-up: the disk cache, the emulator's JIT, both sides' first connections.
+        const warm = Math.min(customers, pageSize * 10);
+        await naive(id, profile, pageSize, warm);
+        await pull(concurrencies[0], warm);
+
+        const loopMs: number[] = [];
+        let loop: NaiveResult | undefined;
+        const byConcurrency = new Map<number, Array<{ ms: number; phase: number; requests: number }>>(concurrencies.map((c) => [c, []]));
+        const failures: string[] = [];
+        for (let round = 0; round < runs; round += 1) {
+          const turns: Array<number | 'loop'> = ['loop', ...concurrencies];
+          if (round % 2 === 1) turns.reverse();
+          for (const turn of turns) {
+            if (turn === 'loop') {
+              loop = await naive(id, profile, pageSize);
+              loopMs.push(loop.ms);
+              continue;
+            }
+            const result = await pull(turn);
+            if (result.code !== 0 || result.read !== customers) {
+              failures.push(`concurrency ${turn}: exit ${result.code}, ${result.read} customers: ${result.stderr.trim().split('\n').slice(-2).join(' / ')}`);
+              continue;
+            }
+            byConcurrency.get(turn)!.push({ ms: result.ms, phase: result.phase, requests: result.requests });
+          }
+        }
+        const loopMedian = median(loopMs);
+        print(`  ${id}: page loop ${ms(loopMedian)} (runs ${loopMs.map(ms).join(", ")}) for ${loop!.records} customers in ${loop!.requests} requests; load average now ${loadavg()[0].toFixed(1)}`);
+        for (const failure of failures) print(`    FAILED ${failure}`);
+        for (const concurrency of concurrencies) {
+          const results = byConcurrency.get(concurrency)!;
+          if (results.length === 0) continue;
+          const whole = median(results.map((r) => r.ms));
+          const phase = median(results.map((r) => r.phase));
+          const requests = median(results.map((r) => r.requests));
           const floor = (requests * latencyMs) / concurrency;
           const goal = concurrency >= 8 ? 5 : 3;
           print(
-            `    concurrency ${concurrency}: ${ms(result.ms)} · ${fixed(loop.ms / result.ms, 1)}× the page loop (goal ≥ ${goal}×) · ` +
+            `    concurrency ${concurrency}: ${ms(whole)} (runs ${results.map((r) => ms(r.ms)).join(', ')}) · ${fixed(loopMedian / whole, 1)}× the page loop (goal ≥ ${goal}×) · ` +
               `read phase ${ms(phase)} for ${requests} requests, ${fixed(phase / floor)}× requests × latency / concurrency (goal ≤ 1.3)`,
           );
         }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emailKey, normaliseCustomer, parseCustomer } from '../../src/core/customer.js';
+import { CustomerSchema, type CustomerDraft, emailKey, normaliseCustomer, parseCustomer } from '../../src/core/customer.js';
+import { generateCustomers } from '../../src/emulator/generator.js';
 
 describe('canonical customer', () => {
   it('trims strings and drops empty ones', () => {
@@ -54,5 +55,50 @@ describe('canonical customer', () => {
     expect(parseCustomer({ key: 'K', dateOfBirth: '2000-02-29' }).dateOfBirth).toBe('2000-02-29');
     expect(() => parseCustomer({ key: 'K', gender: 'x' as 'm' })).toThrow(/gender/);
     expect(() => parseCustomer({ key: '' })).toThrow(/key/);
+  });
+});
+
+describe('parseCustomer, checked by hand for speed', () => {
+  const viaSchema = (draft: Parameters<typeof parseCustomer>[0]) => CustomerSchema.parse(normaliseCustomer(draft));
+
+  it('returns what the schema returns, key for key and in its order (JSONL output is byte for byte the same)', () => {
+    const drafts: CustomerDraft[] = [...generateCustomers(300, 7)].map((c) => ({ ...c, source: { system: 'spiffy', profile: 'p', id: c.key } }));
+    drafts.push({ key: 'x', addresses: [{ kind: 'shipping', lines: ['a', ''], city: 'C' }], custom: { b: ' 2 ', a: '1' }, groups: ['g', 'g'], credit: 0, wholesale: false });
+    for (const draft of drafts) expect(JSON.stringify(parseCustomer(draft))).toBe(JSON.stringify(viaSchema(draft)));
+  });
+
+  it('is never more lenient than the schema: what the schema refuses is refused with its message, extra keys dropped as it does', () => {
+    const bad: Array<Record<string, unknown>> = [
+      { key: '' },
+      { key: 'k', dateOfBirth: '2023-02-30' },
+      { key: 'k', dateOfBirth: '1/2/2003' },
+      { key: 'k', language: 'EN' },
+      { key: 'k', gender: 'x' },
+      { key: 'k', status: 'gone' },
+      { key: 'k', credit: Number.NaN },
+      { key: 'k', credit: '3' },
+      { key: 'k', wholesale: 'yes' },
+      { key: 'k', source: { system: 's', profile: 'p' } },
+      { key: 'k', addresses: [{ kind: 'home', lines: [] }] },
+      { key: 'k', addresses: [{ kind: 'billing', lines: [3] }] },
+    ];
+    const outcome = (parse: () => unknown) => {
+      try {
+        return JSON.stringify(parse());
+      } catch (error) {
+        return `refused: ${(error as Error).message}`;
+      }
+    };
+    let refused = 0;
+    for (const draft of bad) {
+      const draftOf = draft as unknown as Parameters<typeof parseCustomer>[0];
+      const expected = outcome(() => viaSchema(draftOf));
+      if (expected.startsWith('refused')) refused += 1;
+      expect(outcome(() => parseCustomer(draftOf)), JSON.stringify(draft)).toBe(expected);
+    }
+    expect(refused).toBeGreaterThanOrEqual(10);
+    const extra = { key: 'k', surprise: 1, addresses: [{ kind: 'billing', lines: ['a'], floor: 2 }] } as unknown as Parameters<typeof parseCustomer>[0];
+    expect(parseCustomer(extra)).toEqual(viaSchema(extra));
+    expect('surprise' in parseCustomer(extra)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Customer } from '../../src/core/customer.js';
 import type { EmulatorHandle, EmulatorOptions, ListRequestEvent } from '../../src/emulator/types.js';
+import type { PropellerEmulatorHandle } from '../../src/dialects/propeller/emulator.js';
 import { runCli, tempDir, writeProfiles } from '../helpers/cli.js';
 import { startEmulator } from '../helpers/emulator.js';
 
@@ -16,17 +17,28 @@ afterEach(async () => {
 });
 
 interface DialectCase {
-  id: 'spiffy' | 'cabinetry' | 'resultset';
+  id: 'spiffy' | 'cabinetry' | 'resultset' | 'propeller';
   /** The page size the profile asks for (small, so that a few hundred customers make many pages). */
   pageSize: number;
   /** How the list orders customers: by numeric id, or as created. */
   order: 'id' | 'created';
+  /**
+   * Most list requests a read of `pages` pages may make: a page or so more than the pages themselves
+   * (a count, a probe per window, overlaps); Propeller's creation-time windows cut an unknown spread
+   * of creation times, empty stretches and windows cut again included.
+   */
+  maxLists(pages: number, concurrency: number): number;
+  /** Most list requests of `--limit 15` (two pages), and of `--limit 5` with a condition left to the client. */
+  limitLists: { plain: number; filtered: number };
 }
 
+const pagesAndProbes = (pages: number, concurrency: number) => Math.ceil(pages * 1.35) + concurrency + 3;
 const cases: DialectCase[] = [
-  { id: 'spiffy', pageSize: 10, order: 'id' },
-  { id: 'cabinetry', pageSize: 10, order: 'id' },
-  { id: 'resultset', pageSize: 10, order: 'created' },
+  { id: 'spiffy', pageSize: 10, order: 'id', maxLists: pagesAndProbes, limitLists: { plain: 3, filtered: 4 * 4 + 4 } },
+  { id: 'cabinetry', pageSize: 10, order: 'id', maxLists: pagesAndProbes, limitLists: { plain: 3, filtered: 4 * 4 + 4 } },
+  { id: 'resultset', pageSize: 10, order: 'created', maxLists: pagesAndProbes, limitLists: { plain: 3, filtered: 4 * 4 + 4 } },
+  // Ids go up with the creation time (as the platform hands them out), so creation order is id order.
+  { id: 'propeller', pageSize: 10, order: 'id', maxLists: (pages, concurrency) => pages * 3 + 16 + concurrency, limitLists: { plain: 40, filtered: 40 } },
 ];
 
 async function start(dialect: DialectCase, customers: number, extra: EmulatorOptions = {}): Promise<EmulatorHandle> {
@@ -52,7 +64,11 @@ function exactlyOnce(keys: string[], stayed: string[]): { missing: string[]; twi
   return { missing: stayed.filter((k) => !counts.has(k)), twice: [...counts].filter(([, n]) => n > 1).map(([k]) => k) };
 }
 
-const listRequests = (handle: EmulatorHandle) => handle.stats().byMethod.GET ?? 0;
+/** List requests so far: Propeller's are searches (POST, as its token requests are), the others' GETs. */
+const listRequests = (handle: EmulatorHandle) =>
+  'tokenRequests' in handle ? (handle.stats().byMethod.POST ?? 0) - (handle as PropellerEmulatorHandle).tokenRequests() : (handle.stats().byMethod.GET ?? 0);
+/** Propeller's address reads (one GET a customer); 0 elsewhere. */
+const addressReads = (handle: EmulatorHandle) => ('tokenRequests' in handle ? (handle.stats().byMethod.GET ?? 0) : 0);
 
 for (const dialect of cases) {
   describe(`${dialect.id}: reads that lose nothing`, () => {
@@ -122,7 +138,9 @@ for (const dialect of cases) {
         expect(result.stderr).toContain(`read ${customers}\n`);
         // A page or so more than the pages themselves: a count, a probe per window, overlaps.
         const pages = Math.max(1, Math.ceil(customers / dialect.pageSize));
-        expect(listRequests(handle) - before).toBeLessThanOrEqual(Math.ceil(pages * 1.35) + concurrency + 3);
+        expect(listRequests(handle) - before).toBeLessThanOrEqual(dialect.maxLists(pages, concurrency));
+        // Propeller: one address read a customer, none twice.
+        if (dialect.id === 'propeller') expect(addressReads(handle)).toBe(2 * customers);
         await handle.close();
       }
     });
@@ -130,22 +148,60 @@ for (const dialect of cases) {
     it('--limit stops early without fetching far ahead, with or without a condition left to the client', async () => {
       const handle = await start(dialect, 600);
       const all = (await pull(handle, dialect, ['--concurrency', '1'])).keys;
+      const addressesAfterAll = addressReads(handle);
       let before = listRequests(handle);
       const limited = await pull(handle, dialect, ['--concurrency', '8', '--limit', '15']);
       expect(limited.code, limited.stderr).toBe(0);
       expect(limited.keys).toEqual(all.slice(0, 15));
-      // 15 customers are two pages of 10: nothing more is asked for.
-      expect(listRequests(handle) - before).toBeLessThanOrEqual(3);
+      // 15 customers are two pages of 10: nothing more is asked for (Propeller: the windows of the oldest customers).
+      expect(listRequests(handle) - before).toBeLessThanOrEqual(dialect.limitLists.plain);
+      if (dialect.id === 'propeller') expect(addressReads(handle) - addressesAfterAll).toBeLessThanOrEqual(15 + 8);
+      const addressesBefore = addressReads(handle);
 
       before = listRequests(handle);
       const filtered = await pull(handle, dialect, ['--concurrency', '4', '--limit', '5', '--where', 'key != nobody']);
       expect(filtered.code, filtered.stderr).toBe(0);
       expect(filtered.keys).toEqual(all.slice(0, 5));
       // 60 pages in the base; the read stops within a few pages per request in flight.
-      expect(listRequests(handle) - before).toBeLessThanOrEqual(4 * 4 + 4);
+      expect(listRequests(handle) - before).toBeLessThanOrEqual(dialect.limitLists.filtered);
+      if (dialect.id === 'propeller') expect(addressReads(handle) - addressesBefore).toBeLessThanOrEqual(5 + 4);
     });
   });
 }
+
+describe('propeller: creation-time windows', () => {
+  it('a bulk import (more than a page created in one second) is read by position, exactly once, while customers come and go', async () => {
+    const dialect = cases[3];
+    // The emulator's clock held still: everything created during the read shares one second.
+    const still = Date.parse('2026-03-01T10:00:00Z');
+    const deleted = new Set<string>();
+    let original: string[] = [];
+    let imported: string[] = [];
+    const handle = await start(dialect, 40, {
+      clock: () => still,
+      beforeList: ({ n, base }: ListRequestEvent) => {
+        if (n === 1) {
+          imported = base.create(235);
+          original = base.keys();
+          return;
+        }
+        // Deletes among the import (every later position in its second shifts) and new sign-ups in the same second.
+        const keys = base.keys().filter((k) => imported.includes(k));
+        const key = keys[(n * 7) % Math.max(1, keys.length)];
+        if (key !== undefined && base.remove(key)) deleted.add(key);
+        base.create(1);
+      },
+    });
+    const result = await pull(handle, dialect, ['--concurrency', '4', '--verbose']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/by position/);
+    expect(deleted.size).toBeGreaterThan(5);
+    const stayed = original.filter((k) => !deleted.has(k));
+    expect(exactlyOnce(result.keys, stayed)).toEqual({ missing: [], twice: [] });
+    expect(result.keys.map(Number)).toEqual([...result.keys.map(Number)].sort((a, b) => a - b));
+  });
+
+});
 
 describe('rate limits while reading concurrently', () => {
   it("never exceeds the profile's rateLimit, whatever the concurrency (the emulator counts)", async () => {

@@ -1,4 +1,4 @@
-import { RemoteError } from '../errors.js';
+import { BugError, RemoteError } from '../errors.js';
 import { readPartitions, type Partition } from './engine.js';
 import type { Gate } from './gate.js';
 
@@ -81,20 +81,31 @@ export function nextSpan(after: number, pageSize: number, maxPageSize: number, o
   const size = Math.max(1, Math.min(pageSize, maxPageSize));
   if (after <= overlap.min) return { page: 1, limit: size, start: 0 };
   const near = [Math.max(overlap.min + 2, Math.floor(size * 0.75)), Math.min(maxPageSize, Math.max(Math.ceil(size * 1.25), size + 8))];
-  for (const [lowest, highest] of [near, [overlap.min + 2, maxPageSize]]) {
+  // At least half of a read is new, so the reads move on; when the largest page is small (a profile's
+  // page size at the API's maximum), no limit may allow that, and any read that moves on at all is taken.
+  // The last resort shares a single position with the read before (the seam is still checked).
+  const half = (limit: number) => Math.max(1, limit / 2);
+  const passes: Array<[number, number, (limit: number) => number, number]> = [
+    [near[0], near[1], half, overlap.min],
+    [overlap.min + 2, maxPageSize, half, overlap.min],
+    [overlap.min + 1, maxPageSize, () => 1, overlap.min],
+    [2, maxPageSize, () => 1, 1],
+  ];
+  for (const [lowest, highest, least, shared] of passes) {
     let best: { span: Span; score: number } | undefined;
     for (let limit = lowest; limit <= highest; limit += 1) {
-      const start = Math.floor((after - overlap.min) / limit) * limit;
+      const start = Math.floor((after - shared) / limit) * limit;
       const gained = start + limit - after;
-      // At least half of a read is new, so the reads move on.
-      if (gained < Math.max(1, limit / 2)) continue;
+      if (gained < least(limit)) continue;
       const score = gained - Math.max(0, after - start - overlap.max);
       if (!best || score > best.score || (score === best.score && limit < best.span.limit)) best = { span: { page: start / limit + 1, limit, start }, score };
     }
     if (best) return best.span;
   }
-  // Only for a list shorter than the largest page: read it from the start.
-  return { page: 1, limit: Math.min(maxPageSize, after + size), start: 0 };
+  // Only for a list shorter than the largest page: read it from the start. Past that, starting again
+  // would repeat the list for ever.
+  if (after + 1 <= maxPageSize) return { page: 1, limit: Math.min(maxPageSize, after + size), start: 0 };
+  throw new BugError(`no page of at most ${maxPageSize} reads on from position ${after} with an overlap of ${overlap.min}`);
 }
 
 interface Read<T> {

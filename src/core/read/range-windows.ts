@@ -33,8 +33,10 @@ export interface Range {
 export interface RangeSource<T> {
   /** Names the list in messages. */
   readonly name: string;
-  /** The largest page the API answers (and the page asked for). */
+  /** The page asked for (the profile's). */
   readonly pageSize: number;
+  /** The largest page the API answers (default `pageSize`): position reads within one instant may ask for up to it. */
+  readonly maxPageSize?: number;
   /** The finest slice the API can ask for (1000 when its bounds are whole seconds). */
   readonly resolution: number;
   /**
@@ -186,7 +188,7 @@ export function rangeWindowPlan<T>(source: RangeSource<T>, options: RangeWindowO
               {
                 name: `${source.name} ${range.from}..${range.to}`,
                 pageSize: source.pageSize,
-                maxPageSize: source.pageSize,
+                maxPageSize: Math.max(source.pageSize, source.maxPageSize ?? source.pageSize),
                 fetch: (page, limit) => inner.run(() => source.fetch(range, page, limit)),
                 keyOf: (item) => source.keyOf(item),
               },

@@ -54,6 +54,7 @@ export function sourceOf(ctx: Pick<DialectContext, 'profile' | 'profileName'>): 
 /** The filters the search endpoint knows (SPEC section 8). */
 export interface SearchFilters {
   dateModified?: { from?: string; to?: string };
+  dateCreated?: { from?: string; to?: string };
   debtorIds?: string[];
 }
 
@@ -97,9 +98,17 @@ export async function addressesOf(ctx: DialectContext, customers: WireCustomer[]
 }
 
 async function addressesById(ctx: DialectContext, id: number | string): Promise<WireAddress[]> {
-  const response = await ctx.http.send({ method: 'GET', path: `customers/id/${encodeURIComponent(String(id))}/addresses` });
   // Deleted between the search and now: it has no addresses to read.
-  if (response.status === 404) return [];
+  return (await customerAddresses(ctx, id)) ?? [];
+}
+
+/**
+ * `GET /customers/id/{id}/addresses` (all types): undefined when the customer
+ * is gone (404, or 405 once it is in the Recycle Bin).
+ */
+export async function customerAddresses(ctx: DialectContext, id: number | string): Promise<WireAddress[] | undefined> {
+  const response = await ctx.http.send({ method: 'GET', path: `customers/id/${encodeURIComponent(String(id))}/addresses` });
+  if (response.status === 404 || response.status === 405) return undefined;
   if (response.status !== 200) throw failureError(response);
   return parseJsonBody(response, AddressesAnswerSchema).data;
 }

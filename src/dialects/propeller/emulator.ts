@@ -1,6 +1,7 @@
-import { generateCustomers } from '../../emulator/generator.js';
+import type { Customer } from '../../core/customer.js';
+import { generateCustomer, generateCustomers } from '../../emulator/generator.js';
 import { startEmulatorServer, type EmulatorReply, type EmulatorRequest } from '../../emulator/server.js';
-import type { EmulatorHandle, EmulatorOptions } from '../../emulator/types.js';
+import type { EmulatorHandle, EmulatorOptions, MutableBase } from '../../emulator/types.js';
 import { answerAddress, answerCustomer, storeInput, type StoredAddress, type StoredCustomer } from './answer.js';
 import { parseDateOfBirth } from './dates.js';
 import { propellerErrors } from './errors.js';
@@ -246,9 +247,12 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
   const expands = (req: EmulatorRequest) => (req.query.get('expands') ?? '').split(',').map((s) => s.trim()).includes('sources');
 
   // Seed: generated customers written by an ERP under source "ERP"; every fifth has no source at
-  // all (its key is then its id), and every fourth is also known to a CRM, listed first.
-  let index = 0;
-  for (const record of generateCustomers(options.customers ?? 50, options.seed ?? 1)) {
+  // all (its key is then its id), and every fourth is also known to a CRM, listed first. Ids go up
+  // with the creation time, as the platform hands them out: the generated creation times are dealt
+  // out in order (and a change time before its creation moved up to it).
+  const seeds = [...generateCustomers(options.customers ?? 50, options.seed ?? 1)];
+  const creationTimes = seeds.map((record) => toSecond(record.createdAt!)).sort();
+  function seed(record: Customer, index: number, dates?: { created: string; modified: string }): StoredCustomer {
     let wire: Json;
     try {
       wire = { ...toWireCustomer(record, 'ERP') };
@@ -263,7 +267,7 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
       delete wire.sourceId;
       delete wire.source;
     }
-    const customer = store(wire, { created: toSecond(record.createdAt!), modified: toSecond(record.updatedAt!) });
+    const customer = store(wire, dates);
     // Backoffice data the bulk endpoint cannot write.
     if (record.mobile) customer.mobile = record.mobile;
     if (index % 7 === 3) customer.login = record.email;
@@ -273,8 +277,43 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
       customer.sources.reverse();
     }
     for (const address of inline) upsertAddress(customer.id, { ...address });
-    index += 1;
+    return customer;
   }
+  seeds.forEach((record, index) => {
+    const created = creationTimes[index];
+    const modified = toSecond(record.updatedAt!);
+    seed(record, index, { created, modified: modified < created ? created : modified });
+  });
+  seeds.length = 0;
+
+  // Tests: customers created, deleted or changed between search requests (EmulatorOptions.beforeList).
+  let signUps = 0;
+  let searches = 0;
+  const base: MutableBase = {
+    keys: () => [...customers.keys()].filter((id) => !deleted.has(id)).map(String),
+    create(count) {
+      const keys: string[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const index = (options.customers ?? 50) + signUps;
+        signUps += 1;
+        keys.push(String(seed(generateCustomer(index, options.seed ?? 1), index).id));
+      }
+      return keys;
+    },
+    remove(key) {
+      const id = Number(key);
+      if (!customers.has(id) || deleted.has(id)) return false;
+      deleted.add(id);
+      return true;
+    },
+    touch(key) {
+      const customer = customers.get(Number(key));
+      if (!customer || deleted.has(customer.id)) return false;
+      customer.fax = `changed during a read (${searches})`;
+      customer.dateModified = now();
+      return true;
+    },
+  };
 
   const guarded = (handler: (req: EmulatorRequest) => EmulatorReply) => (req: EmulatorRequest): EmulatorReply => {
     try {
@@ -408,6 +447,8 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
         path: `${apiRoot}/customers/search`,
         readOnly: true,
         handler: guarded((req) => {
+          searches += 1;
+          options.beforeList?.({ n: searches, query: req.query, base });
           // Only these fields mean anything here; any other is ignored, as the platform does.
           const body = parseJson(req);
           const page = body.page ?? 1;
@@ -421,6 +462,7 @@ export async function startPropellerEmulator(options: PropellerEmulatorOptions =
           const created = range(body.dateCreated, 'dateCreated');
           const modified = range(body.dateModified, 'dateModified');
           const within = (iso: string, r: { from?: number; to?: number }) => {
+            if (r.from === undefined && r.to === undefined) return true;
             const at = Date.parse(iso);
             return (r.from === undefined || at >= r.from) && (r.to === undefined || at <= r.to);
           };

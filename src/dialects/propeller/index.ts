@@ -2,10 +2,10 @@ import { inBatches, mapUnordered } from '../../core/concurrent.js';
 import type { Customer } from '../../core/customer.js';
 import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../core/dialect.js';
 import { emailRefusal } from '../../core/email.js';
-import { matches, type ReadQuery } from '../../core/query.js';
-import { addressesOf, batchSizeOf, existingIds, getCustomer, pushDown, searchAll, searchPage, sourceOf } from './client.js';
+import { addressesOf, batchSizeOf, existingIds, getCustomer, searchPage, sourceOf } from './client.js';
 import { MappingError, projectHeld, toCanonical, toWireCustomer } from './mapping.js';
-import type { WireCustomer, WireCustomerInput } from './schema.js';
+import { readPropeller } from './read.js';
+import type { WireCustomerInput } from './schema.js';
 import { sendBatch } from './send.js';
 import { EmailOwners } from './shared-emails.js';
 
@@ -19,50 +19,6 @@ import { EmailOwners } from './shared-emails.js';
 /** The profile's source, if it has one: its entry in `sources` is the key. */
 function profileSource(ctx: Pick<DialectContext, 'profile'>): string | undefined {
   return ctx.profile.source?.trim() || undefined;
-}
-
-/**
- * A query that names one customer: `id = N`, or `key = K` where K is not a
- * number (so it can only be a sourceId under the profile's source). Looked up
- * directly instead of reading the whole base; null when no customer can
- * match (a sourceId key on a profile without a source).
- */
-function directLookup(ctx: DialectContext, query: ReadQuery): { id: string } | { sourceId: string; source: string } | null | undefined {
-  const equal = (field: string) => query.where.find((c) => c.field === field && c.op === '=')?.value.trim();
-  const id = equal('id');
-  if (id !== undefined && /^\d+$/.test(id)) return { id: String(Number(id)) };
-  const key = equal('key');
-  if (key === undefined || key === '' || /^-?\d+$/.test(key)) return undefined;
-  const source = profileSource(ctx);
-  return source ? { sourceId: key, source } : null;
-}
-
-async function* pages(ctx: DialectContext, query: ReadQuery): AsyncGenerator<WireCustomer[]> {
-  const lookup = directLookup(ctx, query);
-  if (lookup === null) return;
-  if (lookup) {
-    const customer = await getCustomer(ctx, lookup, true);
-    if (customer) yield [customer];
-    return;
-  }
-  yield* searchAll(ctx, pushDown(query));
-}
-
-async function* read(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Customer> {
-  if (query.limit !== undefined && query.limit <= 0) return;
-  const options = { profileName: ctx.profileName, source: profileSource(ctx) };
-  let count = 0;
-  for await (const page of pages(ctx, query)) {
-    // The query never looks at addresses, so filter first and fetch addresses only for what is kept.
-    const kept = page.filter((wire) => matches(toCanonical(wire, [], options), query));
-    const wanted = query.limit === undefined ? kept : kept.slice(0, query.limit - count);
-    const addresses = await addressesOf(ctx, wanted);
-    for (const [i, wire] of wanted.entries()) {
-      yield toCanonical(wire, addresses[i], options);
-      count += 1;
-    }
-    if (query.limit !== undefined && count >= query.limit) return;
-  }
 }
 
 /** What the API would refuse, known without asking (its schema checks): rejected before sending, and by dry runs. */
@@ -160,7 +116,8 @@ export const propellerDialect: Dialect = {
   upsertMatches: true,
   // --since (and --incremental) filter on the server: the search's dateModified (client.ts pushDown).
   changeFilter: 'dateModified.from',
-  read,
+  // Creation-time windows read concurrently, addresses per customer through the same gate (read.ts).
+  read: readPropeller,
   write,
   find,
   // The bulk upsert answers "update" (and re-dates the customer) whatever it was sent: push compares first.

@@ -39,6 +39,20 @@ describe('overlapping position reads', () => {
     }
   });
 
+  it('moves on past the largest page when that is small (pages of 10 at most 10), never back to the start', () => {
+    for (const [pageSize, max] of [[10, 10], [12, 12], [10, 20], [50, 50]]) {
+      for (let after = max + 1; after < 2000; after += 1) {
+        // Positions where no page of at most 10 can share one with the read before (every limit divides them).
+        if (max === 10 && after % 2520 === 0) continue;
+        const span = nextSpan(after, pageSize, max);
+        expect((span.page - 1) * span.limit).toBe(span.start);
+        expect(span.limit).toBeLessThanOrEqual(max);
+        expect(span.start, `after ${after}, pages of ${pageSize} at most ${max}`).toBeLessThan(after);
+        expect(span.start + span.limit).toBeGreaterThan(after);
+      }
+    }
+  });
+
   it('reads every customer once, in order, for odd totals and any concurrency', async () => {
     for (const count of [0, 1, 19, 20, 21, 77, 1003]) {
       for (const concurrency of [1, 3, 8]) {
