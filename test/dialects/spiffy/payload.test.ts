@@ -70,7 +70,7 @@ describe('toWire', () => {
   });
 
   it("the record's phone goes onto the first address only when that has none; a name only without first and last names", () => {
-    const own = toWire(parseCustomer({ key: '1', phone: '555', addresses: [{ kind: 'shipping', isDefault: true, lines: [], phone: '777', name: 'Depot' , firstName: 'F' }] }));
+    const own = toWire(parseCustomer({ key: '1', phone: '555', addresses: [{ kind: 'shipping', isDefault: true, lines: [], phone: '777', name: 'Depot', firstName: 'F' }] }));
     expect(own.addresses).toEqual([{ first_name: 'F', phone: '777', default: true }]);
     const named = toWire(parseCustomer({ key: '1', addresses: [{ kind: 'shipping', isDefault: true, lines: ['1 Road'], name: 'Depot' }, { kind: 'shipping', isDefault: false, lines: ['2 Road'] }] }));
     expect(named.addresses).toEqual([
