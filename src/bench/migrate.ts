@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../core/migrate/pipeline.js';
 import { stateIdOf } from '../core/migrate/index.js';
-import { StateStore } from '../core/state/store.js';
+import { openState } from '../core/state/open.js';
 import { formatCounts } from '../core/summary.js';
 import { resolveEndpoint, type Endpoint } from '../dialects/endpoint.js';
 import { dialects } from '../dialects/registry.js';
@@ -59,7 +59,7 @@ export async function benchMigrate(options: MigrateBenchOptions = {}): Promise<M
   const common = { log: silentLogger, concurrency, file };
   const dir = mkdtempSync(join(tmpdir(), 'custsync-bench-'));
   const endpoints: Endpoint[] = [];
-  const state = new StateStore(dir);
+  const state = await openState(dir);
   try {
     const source = await resolveEndpoint(`sandbox:${from}`, { ...common, flag: '--from', sandbox: { customers, latencyMs, seed: 1 } });
     endpoints.push(source);
@@ -101,7 +101,7 @@ export async function benchMigrate(options: MigrateBenchOptions = {}): Promise<M
     print(`  peak RSS ${Math.round(peakRss / 1024 / 1024)} MB (both emulators and their ${customers} customers included)`);
     return out;
   } finally {
-    state.close();
+    await state.close();
     for (const endpoint of endpoints.reverse()) await endpoint.close();
     await rm(dir, { recursive: true, force: true });
   }

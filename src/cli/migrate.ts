@@ -162,7 +162,7 @@ Examples:
                 stopInterrupts();
                 await progress.stop();
               }
-              showLostFields({
+              await showLostFields({
                 log: g.log,
                 sourceLabel: source.label,
                 targetLabel: target.label,

@@ -128,7 +128,7 @@ Examples:
                 });
                 stop();
                 await progress.stop();
-                notes();
+                await notes();
                 printSummary(g.log, `dry run: ${formatCounts(planned)}`, { ...planned, dryRun: true });
                 // The exit code the real run would have: 1 when records would be rejected.
                 process.exitCode = exitCodeFor(planned);
@@ -152,7 +152,7 @@ Examples:
               await rejects?.close();
               stop();
               await progress.stop();
-              notes();
+              await notes();
               if (rejects && rejects.count > 0) g.log.info(`rejected records written to ${flags.rejects}`);
               printSummary(g.log, formatCounts(outcome.counts), { ...outcome.counts });
               if (outcome.error) throw outcome.error;

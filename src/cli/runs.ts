@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { UserError } from '../core/errors.js';
-import { RunHistory } from '../core/state/runs-query.js';
+import { openState } from '../core/state/open.js';
 import { writeChunk } from '../io/streams.js';
 import { renderRun, renderRunJson, renderRunList } from '../ui/runs-render.js';
 import { useColour } from '../ui/terminal.js';
@@ -11,14 +11,14 @@ export function runsCommand(): Command {
   const formatOption = () => choice('--format', ['table', 'json'] as const);
   const show = async (id: number, format: 'table' | 'json', command: Command) => {
     const g = globals(command);
-    const history = RunHistory.read(g.state);
-    const run = history?.get(id);
+    const history = await openState(g.state, { access: 'read' });
     try {
+      const run = await history?.runInfo(id);
       if (!history || !run) throw new UserError(`no run #${id} in ${g.state}`, 'custsync runs lists the runs there; --state DIR names another state directory');
-      if (format === 'json') await renderRunJson(run, history.records(run), process.stdout);
-      else await renderRun(run, history.records(run), process.stdout, useColour(process.stdout));
+      if (format === 'json') await renderRunJson(run, history.runRecords(run), process.stdout);
+      else await renderRun(run, history.runRecords(run), process.stdout, useColour(process.stdout));
     } finally {
-      history?.close();
+      await history?.close();
     }
   };
   const runs = new Command('runs')
@@ -42,9 +42,9 @@ Examples:
     .action(async (id: number | undefined, flags: { format: 'table' | 'json'; limit: number }, command: Command) => {
       if (id !== undefined) return show(id, flags.format, command);
       const g = globals(command);
-      const history = RunHistory.read(g.state);
+      const history = await openState(g.state, { access: 'read' });
       try {
-        const list = history?.list(flags.limit) ?? [];
+        const list = (await history?.listRuns(flags.limit)) ?? [];
         if (flags.format === 'json') {
           await writeChunk(process.stdout, `${JSON.stringify(list, null, 2)}\n`);
           return;
@@ -55,7 +55,7 @@ Examples:
         }
         await renderRunList(list, process.stdout, useColour(process.stdout));
       } finally {
-        history?.close();
+        await history?.close();
       }
     });
   runs

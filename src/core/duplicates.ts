@@ -53,7 +53,7 @@ export async function findDuplicates(records: AsyncIterable<Customer>): Promise<
 /**
  * Emails claimed by source records in a run that writes no state (a dry run
  * of `migrate`), so it refuses the records the real run refuses (the real run
- * claims them in the state database, `StateStore.claimEmail`). A temporary
+ * claims them in the state database, `StateBackend.claimEmails`). A temporary
  * SQLite file, so memory stays flat.
  */
 export class EmailClaims {

@@ -1,7 +1,7 @@
 import type { Dialect, DialectContext } from './dialect.js';
 import { planRead, saveBookmark, type ReadFlags, type ReadPlan, type ReadStart } from './incremental.js';
 import { stateIdOf } from './migrate/index.js';
-import { SqliteBookmarks } from './state/bookmarks.js';
+import { bookmarksOf, openState } from './state/open.js';
 import type { Logger } from '../ui/logger.js';
 
 /**
@@ -16,20 +16,20 @@ type Source = { dialect: Dialect; ctx: DialectContext; label: string };
 export async function planPull(options: { flags: ReadFlags; stateDir: string; name: string; source: Source; log: Logger }): Promise<ReadPlan> {
   const { flags, source } = options;
   const where = flags.where.length > 0 ? ` where ${flags.where.map((c) => `${c.field} ${c.op} ${JSON.stringify(c.value)}`).join(' and ')}` : '';
-  const bookmarks = SqliteBookmarks.open(options.stateDir);
+  const state = await openState(options.stateDir);
   try {
-    return await planRead({ flags, bookmarks, name: options.name, scope: `${stateIdOf(source)}${where}`, source, command: 'pull', log: options.log });
+    return await planRead({ flags, bookmarks: bookmarksOf(state), name: options.name, scope: `${stateIdOf(source)}${where}`, source, command: 'pull', log: options.log });
   } finally {
-    await bookmarks.close();
+    await state.close();
   }
 }
 
 /** Call once the output is complete. */
 export async function savePullBookmark(plan: ReadPlan, stateDir: string, start: ReadStart, source: Source, log: Logger): Promise<void> {
-  const bookmarks = SqliteBookmarks.open(stateDir);
+  const state = await openState(stateDir);
   try {
-    await saveBookmark(plan, bookmarks, start, source, log, 'pull');
+    await saveBookmark(plan, bookmarksOf(state), start, source, log, 'pull');
   } finally {
-    await bookmarks.close();
+    await state.close();
   }
 }

@@ -6,7 +6,8 @@ import type { Customer } from './customer.js';
 import type { Dialect, DialectContext } from './dialect.js';
 import { diffStreams, type DiffKey, type DiffSink, type DiffSummary } from './diff.js';
 import { takeLock, type RunLock } from './state/lock.js';
-import { openStateStore, snapshotForm } from './state/store.js';
+import { openState } from './state/open.js';
+import { snapshotForm } from './state/snapshot-form.js';
 import type { Logger } from '../ui/logger.js';
 import { readJsonl } from '../io/jsonl.js';
 import { finish, writeChunk } from '../io/streams.js';
@@ -30,12 +31,12 @@ export interface SinceLastOptions {
 }
 
 export async function diffSinceLast(options: SinceLastOptions): Promise<DiffSummary> {
-  const store = openStateStore(options.stateDir);
+  const store = await openState(options.stateDir);
   let lock: RunLock | undefined;
   let dir: string | undefined;
   try {
     // One run a profile's snapshot at a time: a second would compare against a half-replaced one.
-    lock = takeLock(store, `snapshot ${options.source.label}`, 'diff --since-last', options.log);
+    lock = await takeLock(store, `snapshot ${options.source.label}`, 'diff --since-last', options.log);
     dir = await mkdtemp(join(tmpdir(), 'custsync-snapshot-'));
     const spool = join(dir, 'now.jsonl');
     const output = createWriteStream(spool);
@@ -51,8 +52,8 @@ export async function diffSinceLast(options: SinceLastOptions): Promise<DiffSumm
     await store.saveSnapshot(options.source.label, readJsonl(createReadStream(spool), spool));
     return summary;
   } finally {
-    lock?.release();
-    store.close();
+    await lock?.release();
+    await store.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   }
 }

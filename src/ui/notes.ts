@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { RunHistory } from '../core/state/runs-query.js';
+import { openState } from '../core/state/open.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -44,25 +42,26 @@ export function lostFieldsBlock(lost: ReadonlyMap<string, number>, width = 100):
   return lines;
 }
 
-export function showLostFields(note: LostFieldsNote): void {
+export async function showLostFields(note: LostFieldsNote): Promise<void> {
   if (note.lost.size === 0) return;
   const digest = createHash('sha256').update([...note.lost.keys()].sort().join('\n')).digest('hex');
-  if (!firstShowing(note, digest)) return;
+  if (!(await firstShowing(note, digest))) return;
   const n = note.lost.size;
   note.log.info(`note: ${note.targetLabel} cannot hold ${n} ${n === 1 ? 'field' : 'fields'} that records of ${note.sourceLabel} have (records with a value in brackets; shown once for this pair):`);
   for (const line of lostFieldsBlock(note.lost, note.width)) note.log.info(line);
 }
 
-function firstShowing(note: LostFieldsNote, digest: string): boolean {
-  if (!note.create && !existsSync(join(note.stateDir, 'state.db'))) return true;
-  let history: RunHistory | undefined;
+async function firstShowing(note: LostFieldsNote, digest: string): Promise<boolean> {
   try {
-    history = RunHistory.open(note.stateDir);
-    return history.firstShowing(note.sourceId, note.targetId, digest);
+    const state = await openState(note.stateDir, { access: note.create ? 'write' : 'existing' });
+    if (!state) return true;
+    try {
+      return await state.firstShowing(note.sourceId, note.targetId, digest);
+    } finally {
+      await state.close();
+    }
   } catch {
-    // A state directory that cannot be written is no reason to hide the note.
+    // A state that cannot be written is no reason to hide the note.
     return true;
-  } finally {
-    history?.close();
   }
 }

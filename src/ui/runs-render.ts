@@ -46,7 +46,7 @@ export async function renderRunList(runs: RunInfo[], output: NodeJS.WritableStre
   }
 }
 
-export async function renderRun(run: RunInfo, records: Iterable<RunRecord>, output: NodeJS.WritableStream, colour: boolean): Promise<void> {
+export async function renderRun(run: RunInfo, records: AsyncIterable<RunRecord>, output: NodeJS.WritableStream, colour: boolean): Promise<void> {
   const paint = palette(colour);
   const field = (name: string, value: string | undefined) => (value ? writeChunk(output, `  ${paint.dim(name.padEnd(9))}${value}\n`) : undefined);
   await writeChunk(output, `run #${run.id} · ${run.command} · ${stateText(run.state, paint)}\n`);
@@ -61,7 +61,7 @@ export async function renderRun(run: RunInfo, records: Iterable<RunRecord>, outp
   await field('resume', run.resume);
   await writeChunk(output, '\n');
   let shown = 0;
-  for (const record of records) {
+  for await (const record of records) {
     if (shown === 0) await writeChunk(output, `${'STATUS'.padEnd(10)}  ${'KEY'.padEnd(14)}  ${'TARGET ID'.padEnd(12)}  ${'EMAIL'.padEnd(30)}  REASON\n`);
     shown += 1;
     const status = record.status === 'rejected' || record.status === 'failed' ? paint.red(record.status.padEnd(10)) : record.status === 'in flight' ? paint.yellow(record.status.padEnd(10)) : record.status.padEnd(10);
@@ -71,11 +71,11 @@ export async function renderRun(run: RunInfo, records: Iterable<RunRecord>, outp
   if (shown === 0) await writeChunk(output, paint.dim('no per-record outcomes recorded for this run\n'));
 }
 
-export async function renderRunJson(run: RunInfo, records: Iterable<RunRecord>, output: NodeJS.WritableStream): Promise<void> {
+export async function renderRunJson(run: RunInfo, records: AsyncIterable<RunRecord>, output: NodeJS.WritableStream): Promise<void> {
   const head = JSON.stringify({ run }, null, 2);
   await writeChunk(output, `${head.slice(0, -2)},\n  "records": [`);
   let first = true;
-  for (const record of records) {
+  for await (const record of records) {
     await writeChunk(output, `${first ? '\n' : ',\n'}    ${JSON.stringify(record)}`);
     first = false;
   }

@@ -1,11 +1,11 @@
 import type { WriteResult } from '../dialect.js';
 import { redactUrl, UserError } from '../errors.js';
 import { markReadStart, migrationBookmarkName, planRead, saveBookmark, type ReadFlags, type ReadPlan } from '../incremental.js';
-import { SqliteBookmarks, type Bookmark, type BookmarkStore } from '../state/bookmarks.js';
+import type { Bookmark, BookmarkStore } from '../state/bookmarks.js';
 import { maskPayload } from '../mask.js';
 import { takeLock, type RunLock } from '../state/lock.js';
-import { StateStore } from '../state/store.js';
-import { RunHistory } from '../state/runs-query.js';
+import type { StateBackend } from '../state/backend.js';
+import { bookmarksOf, isStateUrl, openState } from '../state/open.js';
 import type { Mapping } from '../mapping-file/index.js';
 import { openRejects, type RejectsSink } from '../../io/rejects.js';
 import { checkOutputPath } from '../../io/atomic-file.js';
@@ -26,7 +26,7 @@ export function stateIdOf(endpoint: { label: string; dialect: { kind: 'file' | '
 export interface RunMigrateOptions extends Omit<MigrateOptions, 'state' | 'onProblem' | 'onPreview' | 'source' | 'target'> {
   source: Omit<MigrateEndpoint, 'stateId'>;
   target: Omit<MigrateEndpoint, 'stateId'>;
-  /** `--state DIR`. */
+  /** `--state`: a directory, or a database URL. */
   stateDir: string;
   /** `--incremental`, `--full`, `--lookback`, `--where`, `--since`, `--limit` (checked with `checkReadFlags`); default: read everything. */
   read?: ReadFlags;
@@ -58,23 +58,23 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
       'for a file of what changed, use pull --incremental --bookmark NAME',
     );
   }
-  const state = options.dryRun ? openExisting(options.stateDir) : new StateStore(options.stateDir);
+  // A dry run reads the state (to say `unchanged`) but never creates or changes it.
+  const state: StateBackend | undefined = options.dryRun ? await openExisting(options.stateDir) : await openState(options.stateDir);
   // Bookmarks of --incremental: a dry run reads them, never stores one.
   let bookmarks: BookmarkStore | undefined;
   let rejects: RejectsSink | undefined;
-  let history: RunHistory | undefined;
   let lock: RunLock | undefined;
   try {
     const source = { ...options.source, stateId: stateIdOf(options.source) };
     const target = { ...options.target, stateId: stateIdOf(options.target) };
-    history = options.dryRun ? undefined : RunHistory.open(options.stateDir);
     let recorded = false;
+    let started: Promise<void> | undefined;
     // One run of a pair at a time (SPEC section 5); a dry run writes no state, so it needs no lock.
-    if (!options.dryRun && state) lock = takeLock(state, `migrate ${source.stateId} → ${target.stateId}`, 'migrate', options.log);
+    if (!options.dryRun && state) lock = await takeLock(state, `migrate ${source.stateId} → ${target.stateId}`, 'migrate', options.log);
     // Files that could not be written are exit 2 before anything is read or sent.
     if (options.reportPath) await checkOutputPath(options.reportPath, { what: 'report file', force: options.force });
     if (options.rejectsPath && !options.dryRun) rejects = await openRejects(options.rejectsPath, options.rejectsFormat ?? 'csv', options.rawCsv, options.force);
-    bookmarks = options.dryRun ? SqliteBookmarks.read(options.stateDir) : SqliteBookmarks.open(options.stateDir);
+    bookmarks = bookmarksOf(state);
     const plan = await planRead({
       flags: options.read ?? { where: [] },
       bookmarks,
@@ -94,9 +94,11 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
       target,
       state,
       onProgress: (progress, event) => {
-        if (!recorded && history && progress.runId !== undefined && options.commandLine) {
-          history.recordStart(progress.runId, options.commandLine, process.cwd());
+        if (!recorded && !options.dryRun && state && progress.runId !== undefined && options.commandLine) {
           recorded = true;
+          started = state.recordStart(progress.runId, options.commandLine, process.cwd());
+          // Awaited after the run; until then a failure must not be an unhandled rejection.
+          started.catch(() => undefined);
         }
         options.onProgress?.(progress, event);
       },
@@ -112,10 +114,11 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
       if (result.counts.failed === 0) bookmark = await saveBookmark(plan, bookmarks, readStart, source, options.log, 'migrate');
       else options.log.info(`migrate: the bookmark stays where it was: ${result.counts.failed} ${result.counts.failed === 1 ? 'record' : 'records'} failed, and the next run reads ${result.counts.failed === 1 ? 'it' : 'them'} again`);
     }
-    if (history && result.run) {
+    await started;
+    if (!options.dryRun && state && result.run) {
       const stopped = result.error ? (options.signal?.aborted ? 'interrupted' : 'failed') : undefined;
-      history.recordStop(result.run.id, stopped, result.error ? String((result.error as Error).message ?? result.error) : undefined);
-      await history.recordOutcomes(result.run.id, result.outcomes.read());
+      await state.recordStop(result.run.id, stopped, result.error ? String((result.error as Error).message ?? result.error) : undefined);
+      await state.recordOutcomes(result.run.id, result.outcomes.read());
     }
     const rejectsWritten = rejects?.count ?? 0;
     await rejects?.close();
@@ -129,17 +132,17 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
   } finally {
     await bookmarks?.close();
     await rejects?.close();
-    history?.close();
-    lock?.release();
-    state?.close();
+    await lock?.release();
+    await state?.close();
   }
 }
 
-/** A dry run reads the state (to say `unchanged`) but never creates or changes it. */
-function openExisting(dir: string): StateStore | undefined {
+/** A dry run without a readable state directory runs as if there were none (a database URL that cannot be used is an error). */
+async function openExisting(spec: string): Promise<StateBackend | undefined> {
   try {
-    return new StateStore(dir, { readonly: true });
-  } catch {
+    return await openState(spec, { access: 'read' });
+  } catch (error) {
+    if (isStateUrl(spec)) throw error;
     return undefined;
   }
 }

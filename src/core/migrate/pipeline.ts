@@ -7,7 +7,7 @@ import type { ReadQuery } from '../query.js';
 import { MappingError } from '../mapping-file/index.js';
 import { planRecords } from '../push.js';
 import { EmailClaims } from '../duplicates.js';
-import type { Confirmation, RunRow, StateStore } from '../state/store.js';
+import type { Confirmation, RunRow, StateBackend } from '../state/backend.js';
 import { countResult, emptyCounts, settleCounts, type RunCounts } from '../summary.js';
 import type { Logger } from '../../ui/logger.js';
 import { contentHash, lostFields } from './hash.js';
@@ -56,7 +56,7 @@ export interface MigrateOptions {
   source: MigrateEndpoint;
   target: MigrateEndpoint;
   /** Required for a real run; a dry run only reads it (to report `unchanged`). */
-  state?: StateStore;
+  state?: StateBackend;
   mapping?: Mapping;
   /** What to read from the source (`--where`, `--since`, `--limit`, `--incremental`); default everything. */
   query?: ReadQuery;
@@ -129,19 +129,19 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   let resumed = false;
   if (!options.dryRun) {
     if (!state) throw new BugError('migrate: a state store is required for a real run');
-    const unfinished = state.lastUnfinishedRun(source.stateId, target.stateId);
+    const unfinished = await state.lastUnfinishedRun(source.stateId, target.stateId);
     if (options.resume && unfinished) {
-      run = state.resumeRun(unfinished.id);
+      run = await state.resumeRun(unfinished.id);
       resumed = true;
-      const checkpoint = state.lastCheckpoint(run.id);
+      const checkpoint = await state.lastCheckpoint(run.id);
       log.info(`migrate: resuming run #${run.id} (${checkpoint?.confirmed ?? 0} records confirmed before it stopped)`);
     } else {
       if (options.resume) log.info(`migrate: no unfinished run of ${source.label} → ${target.label} to resume; starting a new run`);
       else if (unfinished) {
         log.info(`migrate: run #${unfinished.id} of ${source.label} → ${target.label} did not finish; starting a new one (what it confirmed is not sent again)`);
-        state.abandonRun(unfinished.id);
+        await state.abandonRun(unfinished.id);
       }
-      run = state.startRun(source.stateId, target.stateId);
+      run = await state.startRun(source.stateId, target.stateId);
     }
     progress.runId = run.id;
   }
@@ -233,8 +233,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   await outcomes.flush();
   const status = options.dryRun ? 'dry-run' : error ? 'unfinished' : 'finished';
   if (run && state) {
-    state.finishRun(run.id, error ? 'unfinished' : 'finished', counts);
-    run = state.getRun(run.id);
+    await state.finishRun(run.id, error ? 'unfinished' : 'finished', counts);
+    run = await state.getRun(run.id);
   }
   const finished = Date.now();
   return {
@@ -277,8 +277,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         const owner = email === undefined ? undefined : claims.claim(email, original.key);
         if (owner !== undefined) return { status: 'rejected', reason: sharedEmailReason(record.email!, owner) };
         if (!incremental) return undefined;
-        const known = state!.getCrosswalk(source.stateId, original.key, target.stateId);
-        if (known && known.hash === hashOf(record) && !state!.getPending(source.stateId, original.key, target.stateId)) {
+        const { known, pending } = (await state!.lookup({ source: source.stateId, target: target.stateId }, [original.key])).get(original.key) ?? {};
+        if (known && known.hash === hashOf(record) && !pending) {
           return { status: 'unchanged', id: known.targetId };
         }
         return undefined;
@@ -302,9 +302,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     const commit = options.commitEvery ?? defaultCommit;
     let batch: Confirmation[] = [];
     let lastCommit = Date.now();
-    const flush = () => {
+    const flush = async () => {
       if (batch.length === 0) return;
-      store.commitBatch({ id: current.id, ...key }, batch, counts);
+      await store.commitBatch({ id: current.id, ...key }, batch, counts);
       batch = [];
       lastCommit = Date.now();
     };
@@ -313,7 +313,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       for await (const { original, record } of mapped()) {
         if (options.signal?.aborted) throw new Aborted();
         const email = emailKey(record.email);
-        const owner = email === undefined ? undefined : store.claimEmail(current.id, email, original.key);
+        const owner = email === undefined ? undefined : (await store.claimEmails(current.id, [{ email, sourceKey: original.key }]))[0]?.owner;
         if (owner !== undefined) {
           const reason = sharedEmailReason(record.email!, owner);
           countResult(counts, 'rejected');
@@ -325,8 +325,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         const hash = hashOf(record);
         let matched = false;
         if (incremental) {
-          const known = store.getCrosswalk(key.source, original.key, key.target);
-          const pending = store.getPending(key.source, original.key, key.target);
+          const { known, pending } = (await store.lookup(key, [original.key])).get(original.key) ?? {};
           if (known && known.hash === hash && !pending) {
             // Confirmed by this same run before it was stopped: keep its outcome; otherwise it is unchanged.
             const status: WriteStatus = known.runId === current.id && (known.status === 'created' || known.status === 'updated') ? known.status : 'unchanged';
@@ -350,7 +349,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
             }
           }
           // Committed before the record can leave: if the process dies now, the next run looks it up first.
-          store.markPending(key.source, original.key, key.target, current.id);
+          await store.markPending(key, current.id, [original.key]);
         }
         inflight.set(record, { sourceKey: original.key, hash, needsPassword: original.passwordHash !== undefined, email: record.email, original, ...(matched ? { matched } : {}) });
         progress.sent += 1;
@@ -387,15 +386,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           // No id in the answer keeps the id the crosswalk has (see commitBatch).
           batch.push({ kind: 'done', sourceKey: meta.sourceKey, targetId: result.id, hash: meta.hash, status: result.status });
         }
-        const targetId = result.id ?? (meta && result.status !== 'rejected' ? store.getCrosswalk(key.source, meta.sourceKey, key.target)?.targetId : undefined);
+        const targetId = result.id ?? (meta && result.status !== 'rejected' ? (await store.lookup(key, [meta.sourceKey])).get(meta.sourceKey)?.known?.targetId : undefined);
         await outcomes.add(outcomeOf(original, result.record, result.status, { targetId, reason: result.reason, ...(meta?.matched ? { matched: true } : {}) }));
-        if (batch.length >= commit.results || Date.now() - lastCommit >= commit.ms) flush();
+        if (batch.length >= commit.results || Date.now() - lastCommit >= commit.ms) await flush();
         emit('tick');
         if (options.signal?.aborted) throw new Aborted();
       }
     } finally {
       // Whatever stopped the run, what the target confirmed is committed.
-      flush();
+      await flush();
     }
   }
 }

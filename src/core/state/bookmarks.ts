@@ -1,7 +1,5 @@
-import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { BugError, UserError } from '../errors.js';
+import type Database from 'better-sqlite3';
+import { BugError } from '../errors.js';
 
 /**
  * Bookmarks of `--incremental` reads (SPEC section 5): where the next read
@@ -56,56 +54,26 @@ interface BookmarkRow {
   saved_at: string;
 }
 
-/** The bookmarks of `state.db` under `--state DIR` (SQLite, WAL, like the rest of the state). */
-export class SqliteBookmarks implements BookmarkStore {
-  private constructor(private readonly db: Database.Database | undefined) {}
-
-  /** Opens them for a run that may store one (creating the database and table when needed). */
-  static open(dir: string): SqliteBookmarks {
-    const path = join(dir, 'state.db');
-    try {
-      mkdirSync(dir, { recursive: true });
-      const db = new Database(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('busy_timeout = 5000');
-      db.exec(ddl);
-      return new SqliteBookmarks(db);
-    } catch (error) {
-      throw new UserError(`cannot open the state database ${path}: ${(error as Error).message}`, 'check --state DIR: it must be a writable directory');
-    }
+/** The bookmarks table of an SQLite state database (`./sqlite.ts` opens it). */
+export class SqliteBookmarks {
+  constructor(private readonly db: Database.Database) {
+    if (!db.readonly) db.exec(ddl);
   }
 
-  /** Opens them to read only (dry runs): none when there is no state database or no bookmark yet; never creates anything. */
-  static read(dir: string): SqliteBookmarks {
-    const path = join(dir, 'state.db');
-    if (!existsSync(path)) return new SqliteBookmarks(undefined);
-    try {
-      const db = new Database(path, { readonly: true, fileMustExist: true });
-      db.pragma('busy_timeout = 5000');
-      return new SqliteBookmarks(db);
-    } catch (error) {
-      throw new UserError(`cannot open the state database ${path}: ${(error as Error).message}`, 'check --state DIR');
-    }
-  }
-
-  async get(name: string): Promise<Bookmark | undefined> {
-    if (!this.db || !this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bookmarks'").get()) return undefined;
+  get(name: string): Bookmark | undefined {
+    if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bookmarks'").get()) return undefined;
     const row = this.db.prepare('SELECT * FROM bookmarks WHERE name = ?').get(name) as BookmarkRow | undefined;
     if (!row) return undefined;
     return { name: row.name, scope: row.scope, readStartedAt: new Date(row.read_started_at), clock: row.clock, savedAt: new Date(row.saved_at) };
   }
 
-  async set(bookmark: Bookmark): Promise<void> {
-    if (!this.db || this.db.readonly) throw new BugError('bookmarks opened to read cannot store one');
+  set(bookmark: Bookmark): void {
+    if (this.db.readonly) throw new BugError('bookmarks opened to read cannot store one');
     this.db
       .prepare(
         `INSERT INTO bookmarks (name, scope, read_started_at, clock, saved_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET scope = excluded.scope, read_started_at = excluded.read_started_at, clock = excluded.clock, saved_at = excluded.saved_at`,
       )
       .run(bookmark.name, bookmark.scope, bookmark.readStartedAt.toISOString(), bookmark.clock, (bookmark.savedAt ?? new Date()).toISOString());
-  }
-
-  async close(): Promise<void> {
-    if (this.db?.open) this.db.close();
   }
 }

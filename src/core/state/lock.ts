@@ -12,26 +12,19 @@ import type { Logger } from '../../ui/logger.js';
  * with exit 2, naming the first. A lock whose process is gone (same host, pid
  * not alive: the run was killed) is taken over, with a warning.
  *
- * This is the whole interface a state backend implements: SQLite keeps a row
- * per scope ({@link SqliteRunLocks}); a PostgreSQL backend would take a
+ * A state backend takes it through `StateBackend.lock`: SQLite keeps a row
+ * per scope ({@link SqliteRunLocks}); a PostgreSQL backend may take a
  * session advisory lock on a hash of the scope (released by the server when
  * the session dies) and keep the owner row only to name it.
  */
-export interface RunLocks {
-  /**
-   * Takes the lock of `scope` for this process or throws {@link LockedError}.
-   * Atomic: of two processes calling it at once, exactly one succeeds.
-   */
-  acquire(scope: string, command: string): RunLock;
-}
 
 export interface RunLock {
   readonly scope: string;
   readonly owner: LockOwner;
   /** The dead run whose lock this one took over, when there was one. */
   readonly tookOver?: LockOwner;
-  /** Gives the lock back; only the owner's own lock is removed. Safe to call twice. */
-  release(): void;
+  /** Gives the lock back; only the owner's own lock is removed. Safe to call twice, and after the store was closed. */
+  release(): Promise<void>;
 }
 
 export interface LockOwner {
@@ -96,7 +89,7 @@ const ownerOf = (row: LockRow): LockOwner => ({ pid: row.pid, host: row.host, st
  * killed process leaves its row behind; the next run of the scope finds its
  * pid gone and takes the row over.
  */
-export class SqliteRunLocks implements RunLocks {
+export class SqliteRunLocks {
   constructor(
     private readonly db: Database.Database,
     private readonly isAlive: (pid: number) => boolean = processAlive,
@@ -122,7 +115,7 @@ export class SqliteRunLocks implements RunLocks {
       scope,
       owner,
       ...(tookOver ? { tookOver } : {}),
-      release: () => {
+      release: async () => {
         if (released || !this.db.open) return;
         released = true;
         remove.run(scope, token);
@@ -141,8 +134,8 @@ export class SqliteRunLocks implements RunLocks {
 }
 
 /** Takes the lock of a scope through a store, warning when it took over the lock of a run that was killed. */
-export function takeLock(store: { lock(scope: string, command: string): RunLock }, scope: string, command: string, log: Logger): RunLock {
-  const lock = store.lock(scope, command);
+export async function takeLock(store: { lock(scope: string, command: string): Promise<RunLock> }, scope: string, command: string, log: Logger): Promise<RunLock> {
+  const lock = await store.lock(scope, command);
   const dead = lock.tookOver;
   if (dead) log.warn(`took over the lock of ${dead.command} (pid ${dead.pid} on ${dead.host}, started ${dead.startedAt}): that process is gone`);
   return lock;

@@ -1,8 +1,5 @@
-import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import type Database from 'better-sqlite3';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { UserError } from '../errors.js';
 import { redactSecrets } from '../secrets.js';
 import type { RunCounts } from '../summary.js';
 import type { RecordOutcome } from '../migrate/outcomes.js';
@@ -82,7 +79,8 @@ CREATE TABLE IF NOT EXISTS notes_shown (
 );
 `;
 
-interface RunJoinRow extends RunCounts {
+/** A `runs` row joined with its `run_meta` (NULLs where a run has none): what any store reads to make a {@link RunInfo}. */
+export interface RunJoinRow extends RunCounts {
   id: number;
   source: string;
   target: string;
@@ -124,43 +122,14 @@ export function labelOf(stateId: string): string {
   return stateId.replace(/ https?:\/\/\S+$/, '');
 }
 
+/**
+ * The run history tables of an SQLite state database (`./sqlite.ts` opens
+ * it and is the only user): created when the database is opened to write,
+ * looked for when it is opened to read (an older database may lack them).
+ */
 export class RunHistory {
-  private constructor(
-    private readonly db: Database.Database,
-    readonly path: string,
-  ) {}
-
-  /** Opens the history of `--state DIR` for writing (a run records itself). */
-  static open(dir: string): RunHistory {
-    const path = join(dir, 'state.db');
-    try {
-      mkdirSync(dir, { recursive: true });
-      const db = new Database(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('busy_timeout = 5000');
-      db.exec(ddl);
-      return new RunHistory(db, path);
-    } catch (error) {
-      throw new UserError(`cannot open the state database ${path}: ${(error as Error).message}`, 'check --state DIR: it must be a writable directory');
-    }
-  }
-
-  /** Opens it to read; undefined when there is no state database in `dir` yet. */
-  static read(dir: string): RunHistory | undefined {
-    const path = join(dir, 'state.db');
-    if (!existsSync(path)) return undefined;
-    let db: Database.Database;
-    try {
-      db = new Database(path, { readonly: true, fileMustExist: true });
-      db.pragma('busy_timeout = 5000');
-    } catch (error) {
-      throw new UserError(`cannot open the state database ${path}: ${(error as Error).message}`, 'check --state DIR');
-    }
-    return new RunHistory(db, path);
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
+  constructor(private readonly db: Database.Database) {
+    if (!db.readonly) db.exec(ddl);
   }
 
   private has(table: string): boolean {
@@ -170,7 +139,7 @@ export class RunHistory {
   // ---- what a run records --------------------------------------------------
 
   /** The command line a run was started (or resumed) with, and which process runs it. */
-  recordStart(runId: number, argv: string[], cwd: string): void {
+  recordStart(runId: number, argv: readonly string[], cwd: string): void {
     this.db
       .prepare(
         `INSERT INTO run_meta (run_id, argv, cwd, pid, host, stopped, error) VALUES (?, ?, ?, ?, ?, NULL, NULL)
@@ -275,7 +244,8 @@ export class RunHistory {
   }
 }
 
-function toInfo(row: RunJoinRow): RunInfo {
+/** A run as `custsync runs` shows it, from its row (the state of a `running` run whose process is gone is killed-resumable). */
+export function toInfo(row: RunJoinRow): RunInfo {
   const counts = { read: row.read, created: row.created, updated: row.updated, unchanged: row.unchanged, rejected: row.rejected, failed: row.failed };
   const argv = row.argv ? (JSON.parse(row.argv) as string[]) : undefined;
   let state: RunState;

@@ -3,14 +3,15 @@ import type { Customer } from '../../../src/core/customer.js';
 import type { Dialect, WriteResult } from '../../../src/core/dialect.js';
 import { parseMapping } from '../../../src/core/mapping-file/index.js';
 import { migrate, type MigrateEndpoint, type MigrateOptions } from '../../../src/core/migrate/pipeline.js';
-import { StateStore, type Confirmation } from '../../../src/core/state/store.js';
+import type { Confirmation, StateBackend } from '../../../src/core/state/backend.js';
+import { openState } from '../../../src/core/state/open.js';
 import { generateCustomer, generateCustomers } from '../../../src/emulator/generator.js';
 import { silentLogger } from '../../../src/ui/logger.js';
 import { tempDir } from '../../helpers/cli.js';
 import { arrayDialect, loopbackContext, loopbackDialect, startLoopbackStore, type LoopbackStore } from '../../helpers/loopback-dialect.js';
 
 let store: LoopbackStore;
-let state: StateStore;
+let state: StateBackend;
 let source: Customer[];
 
 function endpoints(options: { upsert?: boolean; batchSize?: number; records?: () => Iterable<Customer> } = {}): { source: MigrateEndpoint; target: MigrateEndpoint } {
@@ -39,11 +40,11 @@ const everyoneOnce = () => {
 
 beforeEach(async () => {
   store = await startLoopbackStore();
-  state = new StateStore(tempDir());
+  state = await openState(tempDir());
   source = [...generateCustomers(60, 3)];
 });
 afterEach(async () => {
-  state.close();
+  await state.close();
   await store.server.close();
 });
 
@@ -138,9 +139,9 @@ describe('migrate pipeline', () => {
     // The store drops every commit after the first: as if the process died with results only in memory.
     let commits = 0;
     const original = state.commitBatch.bind(state);
-    state.commitBatch = (run, items: Confirmation[], counts) => {
+    state.commitBatch = async (run, items: readonly Confirmation[], counts) => {
       commits += 1;
-      if (commits === 1) original(run, items, counts);
+      if (commits === 1) await original(run, items, counts);
     };
     const controller = new AbortController();
     const first = await run({
@@ -153,9 +154,9 @@ describe('migrate pipeline', () => {
     });
     expect(first.error).toBeDefined();
     state.commitBatch = original;
-    const crosswalked = state.countCrosswalk('src', `dst ${store.server.url}`);
+    const crosswalked = await state.countCrosswalk('src', `dst ${store.server.url}`);
     expect(crosswalked).toBe(10);
-    expect(state.countPending('src', `dst ${store.server.url}`)).toBeGreaterThan(0);
+    expect(await state.countPending('src', `dst ${store.server.url}`)).toBeGreaterThan(0);
 
     const before = writes();
     const stored = store.rows.length;
@@ -166,7 +167,7 @@ describe('migrate pipeline', () => {
     // Stored but unconfirmed records were matched (reads only); only the rest was sent, one batch request per 10.
     expect(resumed.records.filter((r) => r.matched)).toHaveLength(stored - crosswalked);
     expect(writes() - before).toBe(Math.ceil((60 - stored) / 10));
-    expect(state.countPending('src', `dst ${store.server.url}`)).toBe(0);
+    expect(await state.countPending('src', `dst ${store.server.url}`)).toBe(0);
   });
 
   it('rejections from the target and from the mapping go to onProblem and the counts add up', async () => {
@@ -181,7 +182,7 @@ describe('migrate pipeline', () => {
     expect(result.problems.some((p) => /language/.test(p.reason ?? ''))).toBe(true);
     expect(c.rejected).toBe(result.problems.length);
     // Rejected records are not pending: a re-run sends them again (they may have been fixed).
-    expect(state.countPending('src', `dst ${store.server.url}`)).toBe(0);
+    expect(await state.countPending('src', `dst ${store.server.url}`)).toBe(0);
   });
 
   it('lists fields the target cannot hold and customers who need a password', async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockedError } from '../../../src/core/state/lock.js';
-import { StateStore } from '../../../src/core/state/store.js';
+import type { StateBackend } from '../../../src/core/state/backend.js';
+import { openState } from '../../../src/core/state/open.js';
 import { tempDir } from '../../helpers/cli.js';
 
 /** The pid of a process that has exited: no process has it now (until the system hands it out again). */
@@ -14,10 +15,10 @@ function deadPid(): number {
 }
 
 let dir: string;
-let store: StateStore;
-beforeEach(() => {
+let store: StateBackend;
+beforeEach(async () => {
   dir = tempDir();
-  store = new StateStore(dir);
+  store = await openState(dir);
 });
 afterEach(() => store.close());
 
@@ -27,46 +28,46 @@ function putLock(scope: string, pid: number, host: string): void {
   db.close();
 }
 
-describe('run locks in the state database', () => {
-  it('refuses a second holder of a scope while the first lives, naming pid, host and start time', () => {
-    const first = store.lock('migrate a → b', 'migrate');
+describe('run locks in the state database', async () => {
+  it('refuses a second holder of a scope while the first lives, naming pid, host and start time', async () => {
+    const first = await store.lock('migrate a → b', 'migrate');
     // The parent of this process is alive and not us: as if it held the lock.
     putLock('migrate a → b', process.ppid, hostname());
-    const other = new StateStore(dir);
+    const other = await openState(dir);
     try {
-      expect(() => other.lock('migrate a → b', 'migrate')).toThrow(LockedError);
-      expect(() => other.lock('migrate a → b', 'migrate')).toThrow(`pid ${process.ppid} on ${hostname()}, started 2026-01-01T00:00:00.000Z`);
+      await expect(other.lock('migrate a → b', 'migrate')).rejects.toThrow(LockedError);
+      await expect(other.lock('migrate a → b', 'migrate')).rejects.toThrow(`pid ${process.ppid} on ${hostname()}, started 2026-01-01T00:00:00.000Z`);
       // Another scope is free.
-      expect(other.lock('migrate a → c', 'migrate').tookOver).toBeUndefined();
+      expect((await other.lock('migrate a → c', 'migrate')).tookOver).toBeUndefined();
     } finally {
-      other.close();
+      await other.close();
     }
-    first.release();
+    await first.release();
   });
 
-  it('takes over the lock of a process that is gone, and says whose it was', () => {
+  it('takes over the lock of a process that is gone, and says whose it was', async () => {
     const pid = deadPid();
     putLock('migrate a → b', pid, hostname());
-    const lock = store.lock('migrate a → b', 'migrate');
+    const lock = await store.lock('migrate a → b', 'migrate');
     expect(lock.tookOver).toMatchObject({ pid, host: hostname(), command: 'migrate' });
     expect(lock.owner.pid).toBe(process.pid);
   });
 
-  it('never takes over the lock of another host, whose processes it cannot see', () => {
+  it('never takes over the lock of another host, whose processes it cannot see', async () => {
     putLock('migrate a → b', deadPid(), 'elsewhere.example');
-    expect(() => store.lock('migrate a → b', 'migrate')).toThrow(/pid \d+ on elsewhere\.example/);
+    await expect(store.lock('migrate a → b', 'migrate')).rejects.toThrow(/pid \d+ on elsewhere\.example/);
   });
 
-  it('release frees the scope, and removes only its own row', () => {
-    const lock = store.lock('s', 'migrate');
-    lock.release();
-    const again = store.lock('s', 'migrate');
+  it('release frees the scope, and removes only its own row', async () => {
+    const lock = await store.lock('s', 'migrate');
+    await lock.release();
+    const again = await store.lock('s', 'migrate');
     expect(again.tookOver).toBeUndefined();
-    lock.release();
+    await lock.release();
     // The second lock is still held: the first release did not remove it again.
     const db = new Database(join(dir, 'state.db'), { readonly: true });
     expect(db.prepare('SELECT COUNT(*) AS n FROM locks').get()).toEqual({ n: 1 });
     db.close();
-    again.release();
+    await again.release();
   });
 });
