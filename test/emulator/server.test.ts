@@ -57,11 +57,15 @@ describe('emulator server toolkit', () => {
     expect(stats).toMatchObject({ requests: 12, writes: 0, injectedFailures: 12, byMethod: { POST: 12 } });
   });
 
-  it('adds latency to every answer', async () => {
-    const server = await start({ latencyMs: 150 });
-    const started = Date.now();
-    await get(`${server.url}/items/1.json`);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  it('adds latency to every answer: asked at once, the slow server answers after the fast one', async () => {
+    const slow = await start({ latencyMs: 300 });
+    const fast = await start();
+    const order: string[] = [];
+    await Promise.all([
+      get(`${slow.url}/items/1.json`).then(() => order.push('slow')),
+      get(`${fast.url}/items/1.json`).then(() => order.push('fast')),
+    ]);
+    expect(order).toEqual(['fast', 'slow']);
   });
 });
 

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
  * under test talks real HTTP to a real emulator with a fault in between.
  */
 export type Fault =
-  | { kind: 'pass' }
+  /** Pass the request on; `headers` are added to the emulator's answer. */
+  | { kind: 'pass'; headers?: Record<string, string> }
   /** Answer this instead of passing the request on. */
   | { kind: 'answer'; status: number; body?: string; headers?: Record<string, string> }
   /** Pass the request on, then answer this status instead of the emulator's answer. */
@@ -56,7 +57,7 @@ export async function startFaultProxy(upstream: string, decide: (req: SeenReques
     answer.headers.forEach((value, name) => {
       if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive'].includes(name)) passHeaders[name] = value;
     });
-    outgoing.writeHead(answer.status, passHeaders);
+    outgoing.writeHead(answer.status, { ...passHeaders, ...(fault.kind === 'pass' ? fault.headers : {}) });
     outgoing.end(text);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

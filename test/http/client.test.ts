@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ProtocolError, RemoteError } from '../../src/core/errors.js';
 import { HttpClient, type HttpClientOptions } from '../../src/http/client.js';
@@ -47,12 +47,20 @@ describe('HttpClient retries', () => {
     expect(seen).toHaveLength(3);
   });
 
-  it('honours Retry-After on 429 before the next try', async () => {
-    const { url, seen } = await scriptedServer((_req, res, n) => (n === 1 ? json(res, 429, {}, { 'retry-after': '1' }) : json(res, 200, {})));
-    const response = await client(url).send({ method: 'GET', path: '/x' });
+  it('honours Retry-After on 429: the wait it names comes between the refused request and the retry', async () => {
+    // One timeline of what the server saw and what the client announced, compared by order, not by the clock.
+    const timeline: string[] = [];
+    const { url, seen } = await scriptedServer((_req, res, n) => {
+      timeline.push(`request ${n}`);
+      return n === 1 ? json(res, 429, {}, { 'retry-after': '1' }) : json(res, 200, {});
+    });
+    const stop = onHttpEvent((event) => timeline.push(`${event.kind} ${event.cause} ${event.waitMs}`));
+    const response = await client(url, { retryPolicy: { baseDelayMs: 5, maxDelayMs: 20 } }).send({ method: 'GET', path: '/x' });
+    stop();
     expect(response.status).toBe(200);
     expect(seen).toHaveLength(2);
-    expect(seen[1].at - seen[0].at).toBeGreaterThanOrEqual(950);
+    // Retry-After: 1 is 1000 ms, not the 5 ms backoff of the policy.
+    expect(timeline).toEqual(['request 1', 'retry 429 1000', 'wait retry-after 1000', 'request 2']);
   });
 
   it('a 429 holds back every request of the profile until its Retry-After, without a rateLimit too', async () => {
@@ -225,20 +233,46 @@ describe('HttpClient answers', () => {
 });
 
 describe('TokenBucket', () => {
-  it('lets a burst through and then spaces requests at the rate', async () => {
-    const bucket = new TokenBucket(20, 2);
-    const started = Date.now();
-    for (let i = 0; i < 6; i += 1) await bucket.take();
-    // 2 from the burst, 4 more at 20/s: at least 200 ms.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(180);
+  // A clock the test moves: which takes have gone through at each instant is a count, not a timing.
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
-  it('pauseUntil holds every caller back', async () => {
+  async function takes(bucket: TokenBucket, n: number): Promise<{ done: () => number }> {
+    let done = 0;
+    for (let i = 0; i < n; i += 1) void bucket.take().then(() => (done += 1));
+    await vi.advanceTimersByTimeAsync(0);
+    return { done: () => done };
+  }
+
+  it('lets a burst through and then spaces requests at the rate', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+    const bucket = new TokenBucket(20, 2);
+    const { done } = await takes(bucket, 6);
+    // 2 from the burst at once, then one every 50 ms (20/s).
+    expect(done()).toBe(2);
+    await vi.advanceTimersByTimeAsync(49);
+    expect(done()).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(done()).toBe(3);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(done()).toBe(5);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(done()).toBe(6);
+  });
+
+  it('pauseUntil holds every caller back until then, and no longer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     const bucket = new TokenBucket(1000, 10);
     bucket.pauseUntil(Date.now() + 300);
-    const started = Date.now();
-    await bucket.take();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    const { done } = await takes(bucket, 3);
+    expect(done()).toBe(0);
+    expect(bucket.pauseLeft()).toBe(300);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(done()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(done()).toBe(3);
+    expect(bucket.pauseLeft()).toBe(0);
   });
 });
 

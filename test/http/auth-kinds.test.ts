@@ -1,0 +1,155 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProtocolError, RemoteError } from '../../src/core/errors.js';
+import { redactSecrets } from '../../src/core/secrets.js';
+import { createAuth } from '../../src/http/auth.js';
+import { Agent } from '../../src/http/undici.js';
+
+/** Each auth kind as request headers, and the OAuth2 client-credentials exchange against a scripted token endpoint on loopback. */
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+const agent = () => {
+  const a = new Agent();
+  closers.push(() => a.close());
+  return a;
+};
+
+async function tokenServer(answer: (res: ServerResponse, n: number, body: string) => void) {
+  const bodies: string[] = [];
+  const server = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    bodies.push(body);
+    answer(res, bodies.length, body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies };
+}
+
+const reply = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+};
+
+const noRetry = { retries: 0, baseDelayMs: 1, maxDelayMs: 1 };
+
+describe('static auth kinds', () => {
+  it('none: no headers, nothing to refresh', async () => {
+    for (const auth of [undefined, { type: 'none' as const }]) {
+      const a = createAuth(auth, 'shop', agent(), 'http://127.0.0.1:9');
+      expect(await a.headers()).toEqual({});
+      expect(a.invalidate()).toBe(false);
+      expect(a.checkHint).toBe('profile "shop" has no auth: add one');
+    }
+  });
+
+  it('bearer: Authorization Bearer TOKEN', async () => {
+    const a = createAuth({ type: 'bearer', token: 'tok-1' }, 'shop', agent(), 'http://127.0.0.1:9');
+    expect(await a.headers()).toEqual({ authorization: 'Bearer tok-1' });
+    expect(a.invalidate()).toBe(false);
+    expect(a.checkHint).toBe('check the token in auth of profile "shop"');
+  });
+
+  it('basic: Authorization Basic base64(user:password), the encoded form registered as a secret', async () => {
+    const a = createAuth({ type: 'basic', username: 'ann', password: 'auth-kinds-pw' }, 'shop', agent(), 'http://127.0.0.1:9');
+    const encoded = Buffer.from('ann:auth-kinds-pw').toString('base64');
+    expect(await a.headers()).toEqual({ authorization: `Basic ${encoded}` });
+    expect(redactSecrets(`sent ${encoded}`)).toBe('sent ***');
+    expect(a.invalidate()).toBe(false);
+    expect(a.checkHint).toBe('check auth.username and auth.password of profile "shop"');
+  });
+
+  it('header: the named header, lower-cased, with the value', async () => {
+    const a = createAuth({ type: 'header', name: 'X-GC-API-KEY', value: 'k-1' }, 'cab', agent(), 'http://127.0.0.1:9');
+    expect(await a.headers()).toEqual({ 'x-gc-api-key': 'k-1' });
+    expect(a.invalidate()).toBe(false);
+    expect(a.checkHint).toBe('check auth.value (sent as X-GC-API-KEY) of profile "cab"');
+  });
+});
+
+describe('oauth2 client credentials', () => {
+  const oauth = (scope?: string) => ({ type: 'oauth2' as const, tokenUrl: '/oauth2/token', clientId: 'cid', clientSecret: 'auth-kinds-secret', ...(scope ? { scope } : {}) });
+
+  it('posts the client credentials (and the scope) as a form, sends the token as Bearer, registers it as a secret', async () => {
+    const { url, bodies } = await tokenServer((res) => reply(res, 200, { access_token: 'auth-kinds-token-1', token_type: 'BearerToken', expires_in: '3600' }));
+    const a = createAuth(oauth('read write'), 'prop', agent(), `${url}/v2`, undefined, noRetry);
+    expect(await a.headers()).toEqual({ authorization: 'Bearer auth-kinds-token-1' });
+    expect(Object.fromEntries(new URLSearchParams(bodies[0]))).toEqual({ grant_type: 'client_credentials', client_id: 'cid', client_secret: 'auth-kinds-secret', scope: 'read write' });
+    expect(redactSecrets('auth-kinds-token-1')).toBe('***');
+    expect(a.checkHint).toBe('check auth.clientId and auth.clientSecret of profile "prop"');
+    // Cached: a second call asks nobody.
+    await a.headers();
+    expect(bodies).toHaveLength(1);
+  });
+
+  it('no scope is no scope parameter; concurrent callers share one token request', async () => {
+    const { url, bodies } = await tokenServer((res) => setTimeout(() => reply(res, 200, { access_token: 'shared-token' }), 20));
+    const a = createAuth(oauth(), 'prop', agent(), url, undefined, noRetry);
+    const all = await Promise.all([a.headers(), a.headers(), a.headers()]);
+    expect(all.map((h) => h.authorization)).toEqual(['Bearer shared-token', 'Bearer shared-token', 'Bearer shared-token']);
+    expect(bodies).toHaveLength(1);
+    expect(new URLSearchParams(bodies[0]).has('scope')).toBe(false);
+  });
+
+  it('invalidate forgets the token it was sent with (and only that one), and always allows one more try', async () => {
+    const { url, bodies } = await tokenServer((res, n) => reply(res, 200, { access_token: `tok-${n}`, expires_in: 3600 }));
+    const a = createAuth(oauth(), 'prop', agent(), url, undefined, noRetry);
+    const first = await a.headers();
+    expect(a.invalidate({ authorization: 'Bearer some-older-token' })).toBe(true);
+    expect(await a.headers()).toEqual(first);
+    expect(a.invalidate(first)).toBe(true);
+    expect(await a.headers()).toEqual({ authorization: 'Bearer tok-2' });
+    expect(a.invalidate()).toBe(true);
+    expect(await a.headers()).toEqual({ authorization: 'Bearer tok-3' });
+    expect(bodies).toHaveLength(3);
+  });
+
+  it('a token that expires within the slack is fetched again on the next call', async () => {
+    const { url, bodies } = await tokenServer((res, n) => reply(res, 200, { access_token: `tok-${n}`, expires_in: 0 }));
+    const a = createAuth(oauth(), 'prop', agent(), url, undefined, noRetry);
+    expect(await a.headers()).toEqual({ authorization: 'Bearer tok-1' });
+    expect(await a.headers()).toEqual({ authorization: 'Bearer tok-2' });
+    expect(bodies).toHaveLength(2);
+  });
+
+  it.each([400, 401, 403])('%s: the client credentials were refused, with what to check', async (status) => {
+    const { url } = await tokenServer((res) => reply(res, status, { error: 'invalid_client' }));
+    const error = await createAuth(oauth(), 'prop', agent(), url, undefined, noRetry).headers().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as RemoteError).message).toBe(`the token endpoint refused the client credentials (${status})`);
+    expect((error as RemoteError).hint).toBe('check auth.clientId and auth.clientSecret of profile "prop"');
+    expect((error as RemoteError).bodySnippet).toBe('{"error":"invalid_client"}');
+    expect((error as RemoteError).status).toBe(status);
+  });
+
+  it('another failure status is said as it is; an answer that is not a token is a protocol error', async () => {
+    const down = await tokenServer((res) => reply(res, 500, 'down'));
+    expect(await createAuth(oauth(), 'prop', agent(), down.url, undefined, noRetry).headers().catch((e: Error) => e.message)).toBe('the token endpoint answered 500');
+    const moved = await tokenServer((res) => reply(res, 302, ''));
+    expect(await createAuth(oauth(), 'prop', agent(), moved.url, undefined, noRetry).headers().catch((e: Error) => e.message)).toBe('the token endpoint answered 302');
+    for (const body of ['not json', { token: 'x' }, { access_token: '' }, { access_token: 'x', expires_in: 'soon' }, { access_token: 'x', expires_in: -1 }]) {
+      const odd = await tokenServer((res) => reply(res, 200, body));
+      const error = await createAuth(oauth(), 'prop', agent(), odd.url, undefined, noRetry).headers().catch((e: unknown) => e);
+      expect(error, JSON.stringify(body)).toBeInstanceOf(ProtocolError);
+      expect((error as Error).message).toBe("the token endpoint's answer is not a client-credentials token");
+    }
+  });
+
+  it('an endpoint that cannot be reached names tokenUrl and the tries', async () => {
+    const error = await createAuth(oauth(), 'prop', agent(), 'http://127.0.0.1:1', undefined, noRetry).headers().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as RemoteError).message).toMatch(/^cannot reach the token endpoint http:\/\/127\.0\.0\.1:1\/oauth2\/token: .* \(1 try\)$/);
+    expect((error as RemoteError).hint).toBe('check auth.tokenUrl of profile "prop"');
+  });
+});
