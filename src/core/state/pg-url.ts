@@ -26,7 +26,7 @@ const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
 export function parseStateUrl(spec: string, env: NodeJS.ProcessEnv = process.env): PgLocation {
   // Register the raw password first: a `${VAR}` that is missing must not print a literal one either.
   registerStatePassword(spec);
-  const text = interpolate(spec, '--state', env) as string;
+  const text = substitute(spec, env);
   registerStatePassword(text);
   let url: URL;
   try {
@@ -55,4 +55,19 @@ export function parseStateUrl(spec: string, env: NodeJS.ProcessEnv = process.env
 /** A state URL without its password (anything else is returned as it is). */
 export function redactStateUrl(text: string): string {
   return text.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+}
+
+/**
+ * `${VAR}` replaced from the environment; in the user and password part a
+ * value is percent-encoded, so that a password with `@`, `/` or `:` in it
+ * works as it is (elsewhere a value is taken as written: a host, a port).
+ */
+function substitute(spec: string, env: NodeJS.ProcessEnv): string {
+  const start = spec.indexOf('://') + 3;
+  const rest = spec.slice(start);
+  const authorityEnd = start + (/[/?#]/.exec(rest)?.index ?? rest.length);
+  const userinfoEnd = spec.lastIndexOf('@', authorityEnd);
+  if (start < 3 || userinfoEnd < start) return interpolate(spec, '--state', env) as string;
+  const encoded = new Proxy(env, { get: (target, name) => (typeof name === 'string' && target[name] !== undefined ? encodeURIComponent(target[name]!) : undefined) });
+  return `${spec.slice(0, start)}${interpolate(spec.slice(start, userinfoEnd), '--state', encoded) as string}${interpolate(spec.slice(userinfoEnd), '--state', env) as string}`;
 }

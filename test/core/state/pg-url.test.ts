@@ -33,6 +33,13 @@ describe('--state postgres:// URLs', () => {
     expect(redactSecrets('password from-the-env-42')).toBe('password ***');
   });
 
+  it('a password from ${VAR} may hold @, / and :, and is never printed in either form', () => {
+    const location = parseStateUrl('postgres://${STATE_USER}:${STATE_PW}@db.internal/custsync', { STATE_USER: 'sync', STATE_PW: 'p@ss/w:rd%42' });
+    expect(location.connectionString).toBe('postgres://sync:p%40ss%2Fw%3Ard%2542@db.internal/custsync');
+    expect(location.where).toBe('postgres://sync@db.internal:5432/custsync');
+    expect(redactSecrets('pw p@ss/w:rd%42 or p%40ss%2Fw%3Ard%2542')).toBe('pw *** or ***');
+  });
+
   it('a short password is still never printed inside its URL', () => {
     parseStateUrl('postgres://sync:pw@h/db');
     expect(redactSecrets('postgres://sync:pw@h/db')).not.toContain(':pw@');
