@@ -11,6 +11,8 @@ export interface NaiveResult {
   records: number;
   requests: number;
   ms: number;
+  /** CPU time of the loop's process (user + system, start-up included), in ms. */
+  cpuMs?: number;
 }
 
 /** `stopAfter`: a warm-up stops once it has read that many customers. */
@@ -107,5 +109,6 @@ export async function naiveRead(dialect: string, profile: Profile, pageSize: num
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const [dialect, profile, pageSize, stopAfter] = process.argv.slice(2);
   const result = await naiveRead(dialect, JSON.parse(profile) as Profile, Number(pageSize), stopAfter === undefined ? Infinity : Number(stopAfter));
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const usage = process.resourceUsage();
+  process.stdout.write(`${JSON.stringify({ ...result, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 })}\n`);
 }

@@ -166,16 +166,18 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
         const file = profilesFile(dir, profile);
         const pull = async (concurrency: number, limit?: number) => {
           const out = join(dir, `${id}-${concurrency}.jsonl`);
+          const cpuFile = join(dir, 'cpu');
           const before = handle.stats().requests;
           const mark = replies.length;
-          const result = await run([
+          const result = await run(['--import', probe,
             cli, 'pull', '--from', 'shop', '--profiles', file, '--format', 'jsonl', '-o', out, '--force', '--concurrency', String(concurrency), '--quiet',
             ...(limit === undefined ? [] : ['--limit', String(limit)]),
-          ]);
+          ], { CUSTSYNC_BENCH_CPU: cpuFile });
+          const cpuMs = Number(readFileSync(cpuFile, 'utf8')) / 1000;
           const requests = handle.stats().requests - before;
           // From the first request's start (its answer less the latency) to the last answer.
           const phase = replies[replies.length - 1] - replies[mark] + latencyMs;
-          return { ...result, requests, phase, read: lines(out) };
+          return { ...result, requests, phase, cpuMs, read: lines(out) };
         };
         // Warm-up: the disk cache, the emulator's JIT, both sides' first connections.
         const warm = Math.min(customers, pageSize * 10);
@@ -184,7 +186,8 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
 
         const loopMs: number[] = [];
         let loop: NaiveResult | undefined;
-        const byConcurrency = new Map<number, Array<{ ms: number; phase: number; requests: number }>>(concurrencies.map((c) => [c, []]));
+        const loopCpu: number[] = [];
+        const byConcurrency = new Map<number, Array<{ ms: number; phase: number; requests: number; cpuMs: number }>>(concurrencies.map((c) => [c, []]));
         const failures: string[] = [];
         for (let round = 0; round < runs; round += 1) {
           const turns: Array<number | 'loop'> = ['loop', ...concurrencies];
@@ -193,6 +196,7 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
             if (turn === 'loop') {
               loop = await naive(id, profile, pageSize);
               loopMs.push(loop.ms);
+              if (loop.cpuMs !== undefined) loopCpu.push(loop.cpuMs);
               continue;
             }
             const result = await pull(turn);
@@ -200,11 +204,14 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
               failures.push(`concurrency ${turn}: exit ${result.code}, ${result.read} customers: ${result.stderr.trim().split('\n').slice(-2).join(' / ')}`);
               continue;
             }
-            byConcurrency.get(turn)!.push({ ms: result.ms, phase: result.phase, requests: result.requests });
+            byConcurrency.get(turn)!.push({ ms: result.ms, phase: result.phase, requests: result.requests, cpuMs: result.cpuMs });
           }
         }
         const loopMedian = median(loopMs);
-        print(`  ${id}: page loop ${ms(loopMedian)} (runs ${loopMs.map(ms).join(", ")}) for ${loop!.records} customers in ${loop!.requests} requests; load average now ${loadavg()[0].toFixed(1)}`);
+        print(
+          `  ${id}: page loop ${ms(loopMedian)} (runs ${loopMs.map(ms).join(', ')}) for ${loop!.records} customers in ${loop!.requests} requests, ` +
+            `CPU ${loopCpu.length > 0 ? ms(median(loopCpu)) : '?'}; load average now ${loadavg()[0].toFixed(1)}`,
+        );
         for (const failure of failures) print(`    FAILED ${failure}`);
         for (const concurrency of concurrencies) {
           const results = byConcurrency.get(concurrency)!;
@@ -216,7 +223,8 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
           const goal = concurrency >= 8 ? 5 : 3;
           print(
             `    concurrency ${concurrency}: ${ms(whole)} (runs ${results.map((r) => ms(r.ms)).join(', ')}) · ${fixed(loopMedian / whole, 1)}× the page loop (goal ≥ ${goal}×) · ` +
-              `read phase ${ms(phase)} for ${requests} requests, ${fixed(phase / floor)}× requests × latency / concurrency (goal ≤ 1.3)`,
+              `read phase ${ms(phase)} for ${requests} requests, ${fixed(phase / floor)}× requests × latency / concurrency (goal ≤ 1.3) · ` +
+              `CPU ${ms(median(results.map((r) => r.cpuMs)))} (${fixed((1000 * median(results.map((r) => r.cpuMs))) / customers, 0)} µs a customer, start-up included)`,
           );
         }
       } finally {
