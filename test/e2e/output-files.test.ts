@@ -51,7 +51,8 @@ describe('pull -o', () => {
     const pull = spawnCli(['pull', '--from', 'shop', '--profiles', profiles, '-o', 'out.csv'], { cwd: dir });
     const partial = () => files(dir).find((name) => /^\.out\.csv\.\d+\.[0-9a-f]+\.partial$/.test(name));
     // Wait until records are being written to the temporary file, then kill.
-    expect(await waitFor(() => (handle.stats().byMethod.GET ?? 0) >= 3 && partial() !== undefined)).toBe(true);
+    // (The file must have content too: on a loaded machine it can exist a while before its first write lands.)
+    expect(await waitFor(() => (handle.stats().byMethod.GET ?? 0) >= 3 && partial() !== undefined && readFileSync(join(dir, partial()!), 'utf8').length > 0)).toBe(true);
     pull.kill('SIGKILL');
     await pull.result;
     expect(existsSync(join(dir, 'out.csv'))).toBe(false);
