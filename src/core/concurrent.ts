@@ -150,9 +150,9 @@ export async function* prefetch<T>(items: AsyncIterable<T>, size: number): Async
   } finally {
     stopped = true;
     wake('producer');
-    // Not awaited: a producer in the middle of a slow read (a page on the wire) must not hold up
-    // a consumer that stopped (Ctrl-C, a failed target). It closes once that read is over.
-    void pump.then(() => iterator.return?.()).catch(() => undefined);
+    await pump;
+    // Closes a producer stopped early; a finished one ignores it.
+    await iterator.return?.();
   }
 }
 
@@ -184,8 +184,7 @@ export async function* readyBatches<T>(items: AsyncIterable<T>, size: number): A
       yield batch;
     }
   } finally {
-    // An item asked for and not taken: the source is closed once it is there, without waiting for it.
-    if (pending) void pending.then(() => iterator.return?.()).catch(() => undefined);
-    else await iterator.return?.();
+    if (pending) await pending.catch(() => undefined);
+    await iterator.return?.();
   }
 }
