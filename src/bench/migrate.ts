@@ -43,6 +43,8 @@ export interface WriteRun {
   ratio: number;
   /** migrate: when the source read ended (it overlaps the writes), ms from the start. */
   readMs?: number;
+  /** CPU time of the bench process (custsync and the emulators, which run in it) over the elapsed time: near 1, the run waited for the one JS thread, not for the latency. */
+  cpuShare: number;
   peakRssMb: number;
 }
 
@@ -89,6 +91,7 @@ async function once(options: WriteBenchOptions, customers: number, csv: string |
     // The source emulator generates its customers when it starts: before the clock runs.
     const source = options.kind === 'migrate' ? await resolveEndpoint('sandbox:resultset', { ...common, flag: '--from', sandbox: sandboxOf('resultset', customers, latencyMs, 1) }) : undefined;
     if (source) endpoints.push(source);
+    const cpu = process.cpuUsage();
     const started = performance.now();
     if (source) {
       const result = await migrate({ source: { ...source, stateId: stateIdOf(source) }, target: { ...target, stateId: stateIdOf(target) }, state, log: silentLogger });
@@ -102,11 +105,13 @@ async function once(options: WriteBenchOptions, customers: number, csv: string |
       error = outcome.error;
     }
     const elapsedMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    const cpuShare = (used.user + used.system) / 1000 / elapsedMs;
     if (error) throw error;
     if (records !== customers) throw new Error(`bench: ${records} of ${customers} customers written to ${to}`);
     const targetRequests = target.emulator!.stats().requests;
     const floorMs = (targetRequests * latencyMs) / concurrency;
-    return { records, elapsedMs, targetRequests, floorMs, ratio: elapsedMs / floorMs, readMs, peakRssMb: peakRss / 1024 / 1024 };
+    return { records, elapsedMs, targetRequests, floorMs, ratio: elapsedMs / floorMs, readMs, cpuShare, peakRssMb: peakRss / 1024 / 1024 };
   } finally {
     clearInterval(sampler);
     await state?.close();
@@ -144,6 +149,7 @@ export async function benchWrite(options: WriteBenchOptions): Promise<WriteBench
       targetRequests: pick((r) => r.targetRequests),
       floorMs: pick((r) => r.floorMs),
       ratio: pick((r) => r.ratio),
+      cpuShare: pick((r) => r.cpuShare),
       ...(options.kind === 'migrate' ? { readMs: pick((r) => r.readMs ?? 0) } : {}),
       peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
       perRecord: pick((r) => r.targetRequests / r.records),
@@ -159,7 +165,7 @@ export async function benchWrite(options: WriteBenchOptions): Promise<WriteBench
       `  ${what}: median of ${options.runs} ${(result.elapsedMs / 1000).toFixed(2)} s, ${result.targetRequests} target requests, floor ${(result.floorMs / 1000).toFixed(2)} s, ` +
         `ratio ${result.ratio.toFixed(2)}× (goal ≤ 1.2); ${per}; ` +
         (result.readMs !== undefined ? `source read done at ${(result.readMs / 1000).toFixed(2)} s (overlapped); ` : '') +
-        `peak RSS ${result.peakRssMb.toFixed(0)} MB`,
+        `CPU ${(result.cpuShare * 100).toFixed(0)}% of the time; peak RSS ${result.peakRssMb.toFixed(0)} MB`,
     );
     return result;
   } finally {

@@ -26,9 +26,11 @@ export type { RunInfo, RunRecord, RunState } from './runs-query.js';
  * - Nothing secret is stored: labels are profile names or file specs (plus
  *   an API address), records are canonical customers, reasons are redacted
  *   by the caller.
- * - Calls of one backend object are not made concurrently with a write of
- *   the same rows by the same run (the pipeline serialises its state
- *   writes); different processes are kept apart by {@link StateBackend.lock}.
+ * - Calls may overlap (the migrate pipeline makes its own calls one at a
+ *   time, but e.g. the run history is written beside them): a store queues
+ *   them or gives each its own connection, and never lets one call's
+ *   statements run inside another's transaction. Different processes are
+ *   kept apart by {@link StateBackend.lock}.
  */
 
 /** `abandoned`: an unfinished run that a later, new run of the same pair superseded. */
