@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 
 /** The built CLI, run as a user runs it. `npm test` builds first. */
 export const cliPath = resolve(import.meta.dirname, '../../bin/custsync.js');
@@ -22,23 +23,25 @@ export interface CliOptions {
 
 /** Runs `custsync ARGS` as a child process; never throws on a non-zero exit. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return spawnCli(args, options).result.then(({ code, stdout, stderr }) => ({ code, stdout, stderr }));
+}
+
+/**
+ * Collects what a child writes and its end; kills it after `timeoutMs` (default
+ * 120 s), so that a test that timed out leaves no process running behind it.
+ */
+export function childResult(child: ChildProcessWithoutNullStreams | ChildProcessByStdio<null, Readable, Readable>, timeoutMs = 120_000): Promise<CliResult & { signal: NodeJS.Signals | null }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      cwd: options.cwd ?? tempDir(),
-      env: { ...process.env, CI: 'true', CUSTSYNC_CONFIG_DIR: options.env?.CUSTSYNC_CONFIG_DIR ?? tempDir(), ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
+      resolvePromise({ code, signal, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
   });
 }
 
@@ -66,19 +69,8 @@ export function spawnCli(args: string[], options: CliOptions = {}): RunningCli {
     env: { ...process.env, CI: 'true', CUSTSYNC_CONFIG_DIR: options.env?.CUSTSYNC_CONFIG_DIR ?? tempDir(), ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const result = childResult(child, options.timeoutMs);
   child.stdin.end(options.input ?? '');
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-  const result = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolvePromise, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr });
-    });
-  });
   return { pid: child.pid!, kill: (signal = 'SIGTERM') => child.kill(signal), result };
 }
 

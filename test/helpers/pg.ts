@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { describe, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, inject, it } from 'vitest';
+import type { StateBackend } from '../../src/core/state/backend.js';
+import { openState } from '../../src/core/state/open.js';
 
 /**
  * PostgreSQL for the state backend tests: each test (or suite) creates a
@@ -69,4 +71,22 @@ export async function queryDatabase<R extends pg.QueryResultRow>(url: string, sq
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Inside a `describePg`: a fresh database and a state opened on it for each
+ * test, closed and dropped after it.
+ */
+export function usePgState(): { database(): TestDatabase; state(): StateBackend } {
+  let database: TestDatabase | undefined;
+  let state: StateBackend | undefined;
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    state = await openState(database.url);
+  });
+  afterEach(async () => {
+    await state?.close();
+    await database?.drop();
+  });
+  return { database: () => database!, state: () => state! };
 }

@@ -72,7 +72,8 @@ CREATE TABLE IF NOT EXISTS locks (
 );
 `;
 
-interface LockRow {
+/** A `locks` row, the same in both stores. */
+export interface LockRow {
   scope: string;
   token: string;
   pid: number;
@@ -81,7 +82,7 @@ interface LockRow {
   command: string;
 }
 
-const ownerOf = (row: LockRow): LockOwner => ({ pid: row.pid, host: row.host, startedAt: row.started_at, command: row.command });
+export const ownerOf = (row: LockRow): LockOwner => ({ pid: row.pid, host: row.host, startedAt: row.started_at, command: row.command });
 
 /**
  * Locks as rows of a `locks` table, taken in an IMMEDIATE transaction (the

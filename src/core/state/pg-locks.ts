@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LockedError, processAlive, type LockOwner, type RunLock } from './lock.js';
+import { LockedError, ownerOf, processAlive, type LockOwner, type LockRow, type RunLock } from './lock.js';
 import type { PgConnection } from './pg-connection.js';
 import { lockClass } from './pg-schema.js';
 
@@ -96,13 +96,3 @@ export class PgRunLocks {
   }
 }
 
-interface LockRow {
-  scope: string;
-  token: string;
-  pid: number;
-  host: string;
-  started_at: string;
-  command: string;
-}
-
-const ownerOf = (row: LockRow): LockOwner => ({ pid: row.pid, host: row.host, startedAt: row.started_at, command: row.command });

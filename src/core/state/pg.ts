@@ -12,12 +12,12 @@ import type {
   KeyState,
   Pair,
   RunRow,
-  RunStatus,
   StateBackend,
 } from './backend.js';
 import type { Bookmark } from './bookmarks.js';
 import type { RunLock } from './lock.js';
 import { PgConnection } from './pg-connection.js';
+import { now, toRun, type RunDbRow } from './rows.js';
 import { PgRunLocks } from './pg-locks.js';
 import { checkNotNewer, latestVersion, migrateSchema, schemaVersion } from './pg-schema.js';
 import type { PgLocation } from './pg-url.js';
@@ -37,26 +37,6 @@ import { snapshotForm } from './snapshot-form.js';
  * whatever their size (arrays bound as parameters and `unnest`ed).
  */
 
-const now = () => new Date().toISOString();
-
-interface RunDbRow extends RunCounts {
-  id: number;
-  source: string;
-  target: string;
-  started_at: string;
-  finished_at: string | null;
-  status: RunStatus;
-}
-
-const toRun = (row: RunDbRow): RunRow => ({
-  id: row.id,
-  source: row.source,
-  target: row.target,
-  startedAt: row.started_at,
-  finishedAt: row.finished_at ?? undefined,
-  status: row.status,
-  counts: { read: row.read, created: row.created, updated: row.updated, unchanged: row.unchanged, rejected: row.rejected, failed: row.failed },
-});
 
 /** Rows a snapshot or outcomes page holds; also the batch of their inserts. */
 const pageSize = 500;

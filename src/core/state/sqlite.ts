@@ -21,6 +21,7 @@ import { SqliteBookmarks, type Bookmark } from './bookmarks.js';
 import { SqliteRunLocks, type RunLock } from './lock.js';
 import { RunHistory, type RunInfo, type RunRecord } from './runs-query.js';
 import { snapshotForm } from './snapshot-form.js';
+import { now, toRun, type RunDbRow } from './rows.js';
 
 /**
  * The SQLite state store: one database, `state.db` under `--state DIR`, in
@@ -109,29 +110,6 @@ CREATE TABLE IF NOT EXISTS snapshot_records (
 );
 `;
 
-const now = () => new Date().toISOString();
-
-/** A `runs` row: the counts are columns of their own. */
-interface RunDbRow extends RunCounts {
-  id: number;
-  source: string;
-  target: string;
-  started_at: string;
-  finished_at: string | null;
-  status: RunStatus;
-}
-
-function toRun(row: RunDbRow): RunRow {
-  return {
-    id: row.id,
-    source: row.source,
-    target: row.target,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at ?? undefined,
-    status: row.status,
-    counts: { read: row.read, created: row.created, updated: row.updated, unchanged: row.unchanged, rejected: row.rejected, failed: row.failed },
-  };
-}
 
 const crosswalkOf = (row: { source_profile: string; source_key: string; target_profile: string; target_id: string | null; hash: string; run_id: number; status: string }): CrosswalkEntry => ({
   sourceProfile: row.source_profile,

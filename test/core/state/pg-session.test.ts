@@ -1,8 +1,6 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { StateBackend } from '../../../src/core/state/backend.js';
-import { openState } from '../../../src/core/state/open.js';
+import { expect, it } from 'vitest';
 import type { PgConnection } from '../../../src/core/state/pg-connection.js';
-import { createTestDatabase, describePg, type TestDatabase } from '../../helpers/pg.js';
+import { describePg, usePgState } from '../../helpers/pg.js';
 
 /**
  * The settings of the state's own session, which no output shows: commits
@@ -10,19 +8,10 @@ import { createTestDatabase, describePg, type TestDatabase } from '../../helpers
  * keepalives that free a dead host's lock within about a minute.
  */
 describePg('the PostgreSQL state session', () => {
-  let database: TestDatabase;
-  let state: StateBackend;
-  beforeEach(async () => {
-    database = await createTestDatabase();
-    state = await openState(database.url);
-  });
-  afterEach(async () => {
-    await state.close();
-    await database.drop();
-  });
+  const pgState = usePgState();
 
   it('commits without waiting for the disk, probes a silent peer after 30 s, and finds its tables in the custsync schema', async () => {
-    const connection = (state as unknown as { db: PgConnection }).db;
+    const connection = (pgState.state() as unknown as { db: PgConnection }).db;
     const show = async (name: string) => (await connection.query<Record<string, string>>(`SHOW ${name}`)).rows[0][name];
     expect(await show('synchronous_commit')).toBe('off');
     expect(await show('tcp_keepalives_idle')).toBe('30');
