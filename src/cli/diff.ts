@@ -6,9 +6,10 @@ import type { Customer } from '../core/customer.js';
 import { diffRenderer, diffViewRenderer } from '../ui/diff-render.js';
 import type { Dialect } from '../core/dialect.js';
 import { interruptNow } from '../ui/interrupt.js';
-import { Progress, totalOf, type Meter } from '../ui/progress.js';
+import { totalOf, type Meter } from '../ui/progress.js';
 import { printSummary, summaryFormat } from '../ui/summary.js';
-import { canDisplay, envFlag, palette, useColour } from '../ui/terminal.js';
+import { palette, useColour } from '../ui/terminal.js';
+import { startViewProgress } from './view.js';
 import { choice, collect, delimiterOption, encodingOption, fileOptions, globals, withEndpoint } from './shared.js';
 import type { Endpoint } from '../dialects/endpoint.js';
 
@@ -75,16 +76,7 @@ Examples:
       const ignore = [...parseIgnored(flags.ignore ?? []), ...(flags.includeTimestamps ? [] : timestampFields)];
       const file = fileOptions({ encoding: flags.encoding, delimiter: flags.delimiter });
       const resolve = { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file };
-      // The ink view: on a terminal, for a person, unless a --format was asked for (then the output is the document).
-      const view = command.getOptionValueSource('format') === 'default' && canDisplay(process.stdout) && !envFlag(process.env, 'CI');
-      const live = view || (g.progress && !process.stdout.isTTY);
-      const progress = await Progress.start({
-        enabled: live,
-        stream: view ? process.stdout : process.stderr,
-        log: g.log,
-        command: 'diff',
-        title: `diff ${flags.from} ${flags.sinceLast ? 'since the last snapshot' : `→ ${flags.to}`}`,
-      });
+      const { view, live, progress } = await startViewProgress(command, g, 'diff', `diff ${flags.from} ${flags.sinceLast ? 'since the last snapshot' : `→ ${flags.to}`}`);
       const render = view ? diffViewRenderer((text) => progress.print(text), palette(useColour(process.stdout))) : diffRenderer(flags.format, process.stdout);
       let differences = 0;
       const report = (summary: { added: number; removed: number; changed: number; unchanged: number }) => {

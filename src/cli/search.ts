@@ -4,10 +4,11 @@ import { pullRecords } from '../core/pull.js';
 import { tableCells, tableLayout, tableLine, tableSink, tableTitles } from '../ui/table.js';
 import type { RecordSink } from '../core/pull.js';
 import { interruptNow } from '../ui/interrupt.js';
-import { Progress, totalOf } from '../ui/progress.js';
+import { totalOf, type Progress } from '../ui/progress.js';
 import { formatDuration } from '../ui/rate.js';
 import { printSummary } from '../ui/summary.js';
-import { canDisplay, envFlag, palette, useColour } from '../ui/terminal.js';
+import { palette, useColour } from '../ui/terminal.js';
+import { startViewProgress } from './view.js';
 import { choice, collect, delimiterOption, encodingOption, fileOptions, globals, parseWhere, positiveInt, withEndpoint } from './shared.js';
 import { formFormats } from './input-file.js';
 import { openOutput } from './output.js';
@@ -43,16 +44,7 @@ Examples:
       if (flags.name) where.push(parseCondition(`name ~ ${flags.name}`));
       const query = { where, limit: flags.limit };
       await withEndpoint(flags.in, { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file: fileOptions({ encoding: flags.encoding, delimiter: flags.delimiter }), flag: '--in' }, async (source) => {
-        // The ink view: on a terminal, for a person, unless a --format was asked for (then the output is the document).
-        const view = command.getOptionValueSource('format') === 'default' && canDisplay(process.stdout) && !envFlag(process.env, 'CI');
-        const live = view || (g.progress && !process.stdout.isTTY);
-        const progress = await Progress.start({
-          enabled: live,
-          stream: view ? process.stdout : process.stderr,
-          log: g.log,
-          command: 'search',
-          title: `search ${source.label}`,
-        });
+        const { view, live, progress } = await startViewProgress(command, g, 'search', `search ${source.label}`);
         const matches = progress.meter('matches', await totalOf(live, source, query));
         const started = Date.now();
         const sink = view ? viewSink(progress) : flags.format === 'table' ? tableSink(process.stdout) : await openOutput({ format: flags.format, rawCsv: false, log: g.log });
