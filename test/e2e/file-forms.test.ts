@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Customer } from '../../src/core/customer.js';
 import { generateCustomers } from '../../src/emulator/generator.js';
 import type { EmulatorHandle } from '../../src/emulator/types.js';
-import { cliPath, runCli, tempDir, writeProfiles } from '../helpers/cli.js';
+import { cliPath, runCli, summaryCounts, tempDir, writeProfiles } from '../helpers/cli.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { headers } from '../helpers/form-headers.js';
 
@@ -17,15 +17,7 @@ import { headers } from '../helpers/form-headers.js';
  * emulator over loopback; and the import files custsync writes.
  */
 
-const summary = /read (\d+) · created (\d+) · updated (\d+) · unchanged (\d+) · rejected (\d+) · failed (\d+)/;
-
-function counts(stderr: string) {
-  const found = summary.exec(stderr);
-  expect(found, stderr).not.toBeNull();
-  const [read, created, updated, unchanged, rejected, failed] = found!.slice(1).map(Number);
-  expect(read).toBe(created + updated + unchanged + rejected + failed);
-  return { read, created, updated, unchanged, rejected, failed };
-}
+const counts = summaryCounts;
 
 function jsonl(text: string): Customer[] {
   return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Customer);

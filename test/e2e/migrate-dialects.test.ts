@@ -6,7 +6,7 @@ import { emailKey } from '../../src/core/customer.js';
 import { dialects } from '../../src/dialects/registry.js';
 import { generateCustomers } from '../../src/emulator/generator.js';
 import type { EmulatorHandle } from '../../src/emulator/types.js';
-import { cliPath, runCli, tempDir, writeProfiles } from '../helpers/cli.js';
+import { cliPath, runCli, summaryCounts, summaryLine as summary, tempDir, writeProfiles } from '../helpers/cli.js';
 import { startEmulator } from '../helpers/emulator.js';
 
 /**
@@ -16,15 +16,7 @@ import { startEmulator } from '../helpers/emulator.js';
  */
 const remote = Object.values(dialects).filter((d) => d.emulator).map((d) => d.id);
 const pairs = remote.flatMap((from) => remote.filter((to) => to !== from).map((to) => [from, to] as const));
-const summary = /read (\d+) · created (\d+) · updated (\d+) · unchanged (\d+) · rejected (\d+) · failed (\d+)/;
-
-function counts(stderr: string) {
-  const found = summary.exec(stderr);
-  expect(found, stderr).not.toBeNull();
-  const [read, created, updated, unchanged, rejected, failed] = found!.slice(1).map(Number);
-  expect(read).toBe(created + updated + unchanged + rejected + failed);
-  return { read, created, updated, unchanged, rejected, failed };
-}
+const counts = summaryCounts;
 
 async function withEmulators<T>(specs: Array<[string, number]>, use: (handles: EmulatorHandle[]) => Promise<T>): Promise<T> {
   const handles: EmulatorHandle[] = [];

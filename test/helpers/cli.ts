@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { expect } from 'vitest';
 
 /** The built CLI, run as a user runs it. `npm test` builds first. */
 export const cliPath = resolve(import.meta.dirname, '../../bin/custsync.js');
@@ -82,4 +83,15 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     await new Promise((r) => setTimeout(r, everyMs));
   }
   return false;
+}
+
+export const summaryLine = /read (\d+) · created (\d+) · updated (\d+) · unchanged (\d+) · rejected (\d+) · failed (\d+)/;
+
+/** The counts of a run's summary line on stderr; fails the test when there is none or when they do not add up to `read`. */
+export function summaryCounts(stderr: string): { read: number; created: number; updated: number; unchanged: number; rejected: number; failed: number } {
+  const found = summaryLine.exec(stderr);
+  expect(found, stderr).not.toBeNull();
+  const [read, created, updated, unchanged, rejected, failed] = found!.slice(1).map(Number);
+  expect(read).toBe(created + updated + unchanged + rejected + failed);
+  return { read, created, updated, unchanged, rejected, failed };
 }
