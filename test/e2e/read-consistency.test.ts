@@ -210,9 +210,15 @@ describe('rate limits while reading concurrently', () => {
     const result = await pull(handle, dialect, ['--concurrency', '8'], { rateLimit: { perSecond: 20, burst: 4 } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.keys).toHaveLength(400);
-    // At most burst + perSecond calls in any one second.
-    expect(handle.stats().peakPerSecond).toBeLessThanOrEqual(4 + 20);
-    expect(handle.stats().requests).toBeGreaterThan(40);
+    const stats = handle.stats();
+    expect(stats.requests).toBeGreaterThan(40);
+    // At most burst + perSecond calls in any one second, as sent. The emulator sees arrivals, which a
+    // busy machine can bunch by a few calls (a blocked event loop serves what queued at once): 3 allowed.
+    // Without the bucket, concurrency 8 at no latency sends hundreds a second.
+    expect(stats.peakPerSecond).toBeLessThanOrEqual(4 + 20 + 3);
+    // Over the whole read the bunching evens out: after the burst, no more than perSecond on average.
+    const seconds = (stats.lastAt - stats.firstAt) / 1000;
+    expect(stats.requests - 4).toBeLessThanOrEqual(20 * seconds + 3);
   });
 
   it("uses Spiffy's X-Ratelimit window to its end without a single 429 at concurrency 8", async () => {
