@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSpiffyEmulator, type SpiffyEmulatorHandle } from '../../src/dialects/spiffy/emulator.js';
 import type { EmulatorHandle, EmulatorOptions } from '../../src/emulator/types.js';
-import { runCli, spawnCli, tempDir, waitFor, writeProfiles } from '../helpers/cli.js';
+import { runCli, spawnCli, summaryCounts, tempDir, waitFor, writeProfiles } from '../helpers/cli.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { createSpiffy, editResultset, editSpiffy, resultsetColumn, resultsetUsernames, spiffyIds } from '../helpers/source-edits.js';
 
@@ -52,12 +52,6 @@ function storedBookmark(state: string): string | undefined {
 }
 
 const sinceOf = (stderr: string) => /incremental since (\S+) \(lookback/.exec(stderr)?.[1];
-const summary = /read (\d+) · created (\d+) · updated (\d+) · unchanged (\d+) · rejected (\d+) · failed (\d+)/;
-const countsOf = (stderr: string) => {
-  const [, read, created, updated, unchanged, rejected, failed] = (summary.exec(stderr) ?? []).map(Number);
-  return { read, created, updated, unchanged, rejected, failed };
-};
-
 describe('migrate --incremental', () => {
   it('10 changed and 3 added of 300: reads one page (plus two requests), writes exactly 13, and a run straight after writes nothing', async () => {
     const source = await spiffy({ customers: 300 });
@@ -169,7 +163,7 @@ describe('migrate --incremental', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('resuming run');
     expect(sinceOf(resumed.stderr)).toBe(since);
-    const counts = countsOf(resumed.stderr);
+    const counts = summaryCounts(resumed.stderr);
     expect(counts).toMatchObject({ read: 20, created: 0, rejected: 0, failed: 0 });
     expect(counts.updated + counts.unchanged).toBe(20);
     // Every edit landed once; nobody was created twice.
@@ -210,7 +204,7 @@ describe('migrate --incremental', () => {
     const first = await migrate('--incremental');
     expect(first.stderr.match(/has no change filter: reading every customer; unchanged ones are skipped by their hash/g)).toHaveLength(1);
     expect(first.stderr).toContain('full (cabinetry has no change filter) · read 15');
-    const landed = countsOf(first.stderr).created;
+    const landed = summaryCounts(first.stderr).created;
     expect(landed).toBeGreaterThan(0);
 
     const writes = target.stats().writes;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Customer } from '../../src/core/customer.js';
 import { generateCustomers } from '../../src/emulator/generator.js';
 import type { EmulatorHandle } from '../../src/emulator/types.js';
-import { runCli, tempDir, writeProfiles } from '../helpers/cli.js';
+import { runCli, summaryCounts, tempDir, writeProfiles } from '../helpers/cli.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { editResultset, resultsetColumn, resultsetUsernames } from '../helpers/source-edits.js';
 
@@ -19,12 +19,6 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((e) => e.close()));
 });
 
-const summary = /read (\d+) · created (\d+) · updated (\d+) · unchanged (\d+) · rejected (\d+) · failed (\d+)/;
-const countsOf = (stderr: string) => {
-  const [, read, created, updated, unchanged, rejected, failed] = (summary.exec(stderr) ?? []).map(Number);
-  return { read, created, updated, unchanged, rejected, failed };
-};
-
 describe('push the same records again', () => {
   for (const dialect of ['resultset', 'propeller', 'spiffy', 'cabinetry']) {
     it(`${dialect}: unchanged, nothing sent; one record changed is the one updated`, async () => {
@@ -37,7 +31,7 @@ describe('push the same records again', () => {
       writeFileSync(input, records.map((r) => JSON.stringify(r)).join('\n'));
       const push = (...more: string[]) => runCli(['push', '--to', 'dst', '--profiles', profiles, '--input', input, ...more], { cwd: dir });
 
-      const first = countsOf((await push()).stderr);
+      const first = summaryCounts((await push()).stderr);
       expect(first.created).toBeGreaterThan(0);
       expect(first.failed).toBe(0);
 
