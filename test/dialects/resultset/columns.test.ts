@@ -72,7 +72,7 @@ describe('fromWire, column by column', () => {
       }),
       's',
     );
-    expect(c.addresses).toEqual([
+    expect(c.addresses).toStrictEqual([
       { kind: 'billing', isDefault: true, firstName: 'Ann', lines: ['1 Main St', 'Unit 2'], city: 'Wellington', region: 'WGN', postcode: '6011', countryCode: 'NZ' },
       { kind: 'shipping', isDefault: true, firstName: 'Bob', lines: ['9 Dock Rd', '', 'Rear'], city: 'Auckland' },
     ]);
@@ -80,14 +80,14 @@ describe('fromWire, column by column', () => {
 
   it('shipping columns equal to the billing ones are no shipping address; different ones are', () => {
     const same = fromWire(node({ b_address1: '1 Main St', b_city: 'X', address1: '1 Main St', city: 'X' }), 's');
-    expect(same.addresses.map((a) => a.kind)).toEqual(['billing']);
+    expect(same.addresses.map((a) => a.kind)).toStrictEqual(['billing']);
     const trailing = fromWire(node({ b_address1: '1 Main St', b_city: 'X', address1: '1 Main St', address2: ' ', city: 'X' }), 's');
-    expect(trailing.addresses.map((a) => a.kind)).toEqual(['billing']);
+    expect(trailing.addresses.map((a) => a.kind)).toStrictEqual(['billing']);
     const other = fromWire(node({ b_address1: '1 Main St', b_city: 'X', address1: '1 Main St', city: 'Y' }), 's');
-    expect(other.addresses.map((a) => a.kind)).toEqual(['billing', 'shipping']);
+    expect(other.addresses.map((a) => a.kind)).toStrictEqual(['billing', 'shipping']);
     const onlyShipping = fromWire(node({ address1: '1 Main St' }), 's');
-    expect(onlyShipping.addresses).toEqual([{ kind: 'shipping', isDefault: true, lines: ['1 Main St'] }]);
-    expect(fromWire(node({}), 's').addresses).toEqual([]);
+    expect(onlyShipping.addresses).toStrictEqual([{ kind: 'shipping', isDefault: true, lines: ['1 Main St'] }]);
+    expect(fromWire(node({}), 's').addresses).toStrictEqual([]);
   });
 
   it('groups: trimmed, blank and repeated codes dropped, titles and unsubscriptions kept in custom', () => {
@@ -103,8 +103,8 @@ describe('fromWire, column by column', () => {
       }),
       's',
     );
-    expect(c.groups).toEqual(['vip', 'news', 'staff']);
-    expect(c.custom).toEqual({ 'group_title.vip': 'Very Important', 'group_subscribed.news': 'false' });
+    expect(c.groups).toStrictEqual(['vip', 'news', 'staff']);
+    expect(c.custom).toStrictEqual({ 'group_title.vip': 'Very Important', 'group_subscribed.news': 'false' });
   });
 });
 
@@ -129,7 +129,7 @@ describe('toWire, field by field', () => {
         ],
       }),
     );
-    expect(wire).toEqual({
+    expect(wire).toStrictEqual({
       username: 'u1',
       email: 'ann@example.com',
       phone_day: '111',
@@ -155,7 +155,7 @@ describe('toWire, field by field', () => {
       mv_shipmode: 'courier',
       custom_data4: 'd4',
     });
-    expect(Object.keys(wire)).toEqual(['username', 'email', 'phone_day', 'phone_night', 'b_company', 'b_fname', 'b_lname', 'b_address1', 'b_address2', 'b_address3', 'b_city', 'b_state', 'b_zip', 'b_country', 'lname', 'address1', 'city', 'state', 'country', 'inactive', 'discount', 'no_email', 'mv_shipmode', 'custom_data4']);
+    expect(Object.keys(wire)).toStrictEqual(['username', 'email', 'phone_day', 'phone_night', 'b_company', 'b_fname', 'b_lname', 'b_address1', 'b_address2', 'b_address3', 'b_city', 'b_state', 'b_zip', 'b_country', 'lname', 'address1', 'city', 'state', 'country', 'inactive', 'discount', 'no_email', 'mv_shipmode', 'custom_data4']);
   });
 
   it('opted in is no_email 0; active, invited and guest are inactive 0; disabled and declined 1', () => {
@@ -165,28 +165,28 @@ describe('toWire, field by field', () => {
   });
 
   it('a bare record writes its username only; empty values are not written', () => {
-    expect(toWire(parseCustomer({ key: 'a' }))).toEqual({ username: 'a' });
-    expect(toWire(parseCustomer({ key: 'a', firstName: '', addresses: [{ kind: 'billing', isDefault: true, lines: ['', ''], city: '' }] }))).toEqual({ username: 'a' });
+    expect(toWire(parseCustomer({ key: 'a' }))).toStrictEqual({ username: 'a' });
+    expect(toWire(parseCustomer({ key: 'a', firstName: '', addresses: [{ kind: 'billing', isDefault: true, lines: ['', ''], city: '' }] }))).toStrictEqual({ username: 'a' });
   });
 
   it('names fall back to the address; the phone to the primary address; the mobile is the night phone', () => {
     const wire = toWire(parseCustomer({ key: 'a', mobile: '333', addresses: [{ kind: 'billing', isDefault: true, firstName: 'F', lastName: 'L', company: 'C', lines: [], phone: '444' }] }));
-    expect(wire).toEqual({ username: 'a', phone_day: '444', phone_night: '333', b_company: 'C', b_fname: 'F', b_lname: 'L' });
+    expect(wire).toStrictEqual({ username: 'a', phone_day: '444', phone_night: '333', b_company: 'C', b_fname: 'F', b_lname: 'L' });
   });
 
   it('a country that is not a two-letter code is not written; a shipping-only record writes it as b_*', () => {
-    expect(toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'billing', isDefault: true, lines: [], country: 'New Zealand' }] }))).toEqual({ username: 'a' });
-    expect(toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'shipping', isDefault: true, lines: ['1 Road'], country: 'nz' }] }))).toEqual({ username: 'a', b_address1: '1 Road', b_country: 'NZ' });
+    expect(toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'billing', isDefault: true, lines: [], country: 'New Zealand' }] }))).toStrictEqual({ username: 'a' });
+    expect(toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'shipping', isDefault: true, lines: ['1 Road'], country: 'nz' }] }))).toStrictEqual({ username: 'a', b_address1: '1 Road', b_country: 'NZ' });
   });
 
   it('a shipping address equal to the billing one is not sent again', () => {
     const address = { isDefault: true, lines: ['1 Road'], city: 'X' };
     const wire = toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'billing', ...address }, { kind: 'shipping', ...address }] }));
-    expect(wire).toEqual({ username: 'a', b_address1: '1 Road', b_city: 'X' });
+    expect(wire).toStrictEqual({ username: 'a', b_address1: '1 Road', b_city: 'X' });
   });
 
   it('groups as UserCustomerGroup nodes; an unsubscription as subscribed 0; none is no node', () => {
-    expect(toWire(parseCustomer({ key: 'a', groups: ['vip', 'news'], custom: { 'group_subscribed.news': 'false' } })).UserCustomerGroup).toEqual([
+    expect(toWire(parseCustomer({ key: 'a', groups: ['vip', 'news'], custom: { 'group_subscribed.news': 'false' } })).UserCustomerGroup).toStrictEqual([
       { username: 'a', group_code: 'vip' },
       { username: 'a', group_code: 'news', subscribed: '0' },
     ]);
@@ -227,7 +227,7 @@ describe('helpers', () => {
       source: { system: 'spiffy', profile: 'old', id: '9' },
     });
     const projected = project(record, 'shop');
-    expect(projected.custom).toEqual({ 'group_title.vip': 'Very Important' });
+    expect(projected.custom).toStrictEqual({ 'group_title.vip': 'Very Important' });
     expect(projected).toMatchObject({ key: 'a', groups: ['vip'], createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z', source: { system: 'spiffy', profile: 'old', id: '9' } });
     expect(projected.passwordHash).toBeUndefined();
   });
