@@ -124,6 +124,12 @@ describe('fromWire', () => {
     );
   });
 
+  it('null amounts are absent, not 0', () => {
+    const c = fromWire(wire({ price_adjustment: null, minimum_charge_amount: null, minimum_freight_amount: '' }), 'cab');
+    expect(c.discountPercent).toBeUndefined();
+    expect(c.custom).toStrictEqual({});
+  });
+
   it('an address with a suburb but no street is kept, with no lines; one with nothing is dropped', () => {
     const c = fromWire(wire({ contact_address: { suburb: 'Town' }, delivery_address: [{ street: [' '], default: true }] }), 'cab');
     expect(c.addresses).toStrictEqual([{ kind: 'billing', isDefault: true, lines: [], city: 'Town' }]);
