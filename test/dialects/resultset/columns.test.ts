@@ -88,6 +88,30 @@ describe('fromWire, column by column', () => {
     const onlyShipping = fromWire(node({ address1: '1 Main St' }), 's');
     expect(onlyShipping.addresses).toStrictEqual([{ kind: 'shipping', isDefault: true, lines: ['1 Main St'] }]);
     expect(fromWire(node({}), 's').addresses).toStrictEqual([]);
+    const otherStreet = fromWire(node({ b_address1: '1 Main St', b_city: 'X', address1: '2 Main St', city: 'X' }), 's');
+    expect(otherStreet.addresses.map((a) => a.kind)).toStrictEqual(['billing', 'shipping']);
+  });
+
+  it('a repeated group code keeps the title of its first node; a group whose UserGroup list is empty has no title', () => {
+    const c = fromWire(
+      node({
+        UserCustomerGroup: [
+          { group_code: 'vip', UserGroup: [{ code: 'vip', title: 'First' }] },
+          { group_code: 'vip', UserGroup: [{ code: 'vip', title: 'Second' }] },
+          { group_code: 'news', UserGroup: [] },
+        ],
+      }),
+      's',
+    );
+    expect(c.groups).toStrictEqual(['vip', 'news']);
+    expect(c.custom).toStrictEqual({ 'group_title.vip': 'First' });
+  });
+
+  it('discount: a plain decimal number, nothing else; dates read as instants', () => {
+    expect(fromWire(node({ discount: '5.25' }), 's').discountPercent).toBe(5.25);
+    expect(fromWire(node({ discount: 'x5' }), 's').discountPercent).toBeUndefined();
+    const dated = fromWire(node({ date_created: '2026-01-02 03:04:05', date_updated: '2026-02-03T04:05:06+01:00' }), 's');
+    expect([dated.createdAt, dated.updatedAt]).toStrictEqual(['2026-01-02T03:04:05.000Z', '2026-02-03T03:05:06.000Z']);
   });
 
   it('groups: trimmed, blank and repeated codes dropped, titles and unsubscriptions kept in custom', () => {
@@ -198,7 +222,7 @@ describe('helpers', () => {
   it('isTrue reads the forms the API writes, trimmed and in any case', () => {
     for (const yes of ['1', 'true', 'YES', 'y', ' on ']) expect(isTrue(yes), yes).toBe(true);
     for (const no of ['0', 'False', 'no', 'N', ' off ']) expect(isTrue(no), no).toBe(false);
-    for (const neither of [undefined, '', '  ', '2', 'yes!', 'not', 'onward', '10']) expect(isTrue(neither), String(neither)).toBeUndefined();
+    for (const neither of [undefined, '', '  ', '2', 'yes!', 'not', 'onward', '10', 'non', 'upon']) expect(isTrue(neither), String(neither)).toBeUndefined();
   });
 
   it('toInstant: with an offset as it is, without one as UTC, unreadable kept as it came', () => {
@@ -230,5 +254,15 @@ describe('helpers', () => {
     expect(projected.custom).toStrictEqual({ 'group_title.vip': 'Very Important' });
     expect(projected).toMatchObject({ key: 'a', groups: ['vip'], createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z', source: { system: 'spiffy', profile: 'old', id: '9' } });
     expect(projected.passwordHash).toBeUndefined();
+  });
+
+  it('project keeps what the columns hold in custom, and no title for a group without one', () => {
+    const record = parseCustomer({ key: 'a', groups: ['vip', 'news'], custom: { mv_shipmode: 'courier', 'group_subscribed.news': 'false' } });
+    expect(project(record, 'shop').custom).toStrictEqual({ mv_shipmode: 'courier', 'group_subscribed.news': 'false' });
+  });
+
+  it('street lines past the second are joined into address3, blank ones left out', () => {
+    const wire = toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'billing', isDefault: true, lines: ['1', '2', '', '4', '5'] }] }));
+    expect(wire.b_address3).toBe('4, 5');
   });
 });
