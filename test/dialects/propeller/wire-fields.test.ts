@@ -83,7 +83,7 @@ describe('writing', () => {
     const record = parseCustomer({
       key: 'K',
       email: 'k@example.com',
-      custom: { parent: 'nope', fax: '1' },
+      custom: { parent: 'nope', pricelistAmount: '5' },
       addresses: [
         { kind: 'billing', isDefault: true, lines: ['1 Main St'], city: 'A', countryCode: 'NL' },
         { kind: 'shipping', isDefault: true, lines: [], city: 'B', countryCode: 'NL' },
@@ -92,6 +92,37 @@ describe('writing', () => {
     const held = projectHeld(record, 'S', 'prop');
     expect(held.addresses.map((a) => a.kind)).toStrictEqual(['billing']);
     expect(held.custom.parent).toBeUndefined();
+    expect(held.custom.pricelistAmount).toBe('5');
     expect(held.email).toBe('k@example.com');
+  });
+});
+
+describe('reading, edge cases', () => {
+  it('null fields are absent, not the text "null"; no groups are made up', () => {
+    const c = read({ email: 'a@example.com', firstName: null, phone: null, fax: null });
+    expect(c).toStrictEqual(parseCustomer({ key: '5', email: 'a@example.com', source: { system: 'propeller', profile: 'prop', id: '5' } }));
+  });
+
+  it('an answer without an id has no source; the key comes from its sources entry', () => {
+    const c = toCanonical({ email: 'a@example.com', sources: [{ source: 'ERP', sourceId: 'K9' }] } as Partial<WireCustomer>, [], { profileName: 'prop', source: 'ERP' });
+    expect(c.key).toBe('K9');
+    expect('source' in c).toBe(false);
+  });
+
+  it('two entries of one source with different ids are both kept', () => {
+    const c = read({ sources: [{ source: 'ERP', sourceId: '1' }, { source: 'ERP', sourceId: '2' }, { source: 'ERP', sourceId: '1' }] });
+    expect(JSON.parse(c.custom.sources!)).toStrictEqual([{ source: 'ERP', sourceId: '1' }, { source: 'ERP', sourceId: '2' }]);
+  });
+
+  it('a default given as a boolean on a later address makes that one the default', () => {
+    const c = toCanonical({ id: 5 } as Partial<WireCustomer>, [
+      { type: 'invoice', street: 'A', isDefault: false },
+      { type: 'invoice', street: 'B', isDefault: true },
+    ] as WireAddress[], { profileName: 'prop' });
+    expect(c.addresses.map((a) => [a.lines[0], a.isDefault])).toStrictEqual([['A', false], ['B', true]]);
+  });
+
+  it('a street with a leading newline has no empty part', () => {
+    expect(fromWireAddress({ type: 'invoice', street: '\nKerkstraat\n' } as WireAddress)?.lines).toStrictEqual(['Kerkstraat']);
   });
 });
