@@ -211,6 +211,8 @@ describe('edges of parsing and comparing', () => {
 });
 
 describe('instants without an offset are UTC whatever the local time zone', () => {
+  // On a machine set to UTC, reading them as local time would pass unnoticed. A forked test process
+  // takes the zone set here; worker threads (Stryker's) take it from the environment: `npm run mutate` sets it.
   let saved: string | undefined;
   beforeAll(() => {
     saved = process.env.TZ;
