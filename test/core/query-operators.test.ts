@@ -166,6 +166,7 @@ describe('edges of parsing and comparing', () => {
     expect(parseCondition('note = x"a"').value).toBe('x"a"');
     expect(parseCondition('note = "a"b').value).toBe('"a"b');
     expect(parseCondition("note = 'a'").value).toBe('a');
+    expect(parseCondition('note = a=b<c').value).toBe('a=b<c');
   });
 
   it('a value that starts with an operator character: the message quotes what was typed, the hint says to quote it', () => {
