@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // mutant in src/ never reaches, so they would only cost time there. The state
 // tests are left out too: src/core/state is not in the mutation scope, they
 // need PostgreSQL, and the lock test starts a process on dist/, which
-// Stryker's sandbox does not copy (its initial run failed on it).
+// Stryker's sandbox does not copy (without dist/ that test fails).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
