@@ -79,8 +79,8 @@ function toCamel(name: string): string {
 export function parseInstant(text: string, what = '--since'): Date {
   const trimmed = text.trim();
   let iso = trimmed;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) iso = `${trimmed}T00:00:00Z`;
-  else if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(trimmed)) iso = `${trimmed.replace(' ', 'T')}Z`;
+  // A bare date is UTC to Date already; a date and time without an offset would be local time.
+  if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(trimmed)) iso = `${trimmed.replace(' ', 'T')}Z`;
   const date = new Date(iso);
   if (!isCalendarDate(trimmed) || Number.isNaN(date.getTime())) {
     throw new UserError(`${what} "${text}" is not an ISO 8601 date or instant`, 'e.g. 2026-01-31 or 2026-01-31T08:00:00+01:00');
@@ -104,7 +104,7 @@ function compare(actual: string | number | boolean, condition: Condition): boole
   if (op === '~') return String(actual).toLowerCase().includes(value.toLowerCase());
   let left: string | number;
   let right: string | number;
-  if (numericFields.has(field) || (typeof actual === 'number' && value.trim() !== '' && !Number.isNaN(Number(value)))) {
+  if (numericFields.has(field)) {
     left = Number(actual);
     right = Number(value);
   } else if ((field === 'id' || field === 'key') && wholeNumber.test(String(actual)) && wholeNumber.test(value.trim())) {

@@ -183,7 +183,8 @@ class OAuth2ClientCredentials implements AuthProvider {
       throw new ProtocolError(`the token endpoint's answer is not a client-credentials token`, { method: 'POST', url: redactUrl(url), status, bodySnippet: snippet(text) });
     }
     registerSecret(parsed.access_token);
-    const lifetime = parsed.expires_in === undefined ? 3600 : Number(parsed.expires_in);
+    // `expires_in: null` says no more than an absent one: not "expired already".
+    const lifetime = parsed.expires_in == null ? 3600 : Number(parsed.expires_in);
     this.token = { value: parsed.access_token, expiresAt: Date.now() + Math.max(0, lifetime - Math.min(expirySlackSeconds, lifetime / 10)) * 1000 };
     return parsed.access_token;
   }

@@ -20,7 +20,7 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
 /** Milliseconds to wait from a `Retry-After` header, or undefined when absent or unreadable. */
 export function retryAfterMs(header: string | string[] | undefined, now: number = Date.now()): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === '') return undefined;
+  if (value === undefined) return undefined;
   if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);

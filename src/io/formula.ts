@@ -23,6 +23,6 @@ export function guardCell(cell: string): string {
 }
 
 export function unguardCell(cell: string): string {
-  if (cell.startsWith("'") && guarded.test(cell) && isDangerous(cell.replace(/^'+/, ''))) return cell.slice(1);
+  if (guarded.test(cell) && isDangerous(cell.replace(/^'+/, ''))) return cell.slice(1);
   return cell;
 }

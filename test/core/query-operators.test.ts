@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCustomer, type Customer } from '../../src/core/customer.js';
 import { applyQuery, matches, parseCondition, parseInstant } from '../../src/core/query.js';
 
@@ -157,5 +157,82 @@ describe('applyQuery', () => {
     expect(await keys(-1)).toEqual([]);
     expect(await keys(1)).toEqual(['0']);
     expect(await keys(9)).toEqual(['0', '1', '2', '3', '4']);
+  });
+});
+
+describe('edges of parsing and comparing', () => {
+  it('a field name starts the expression; a value is unquoted only when the quotes enclose it whole', () => {
+    expect(() => parseCondition('9note = x')).toThrow(/is not of the form "field OP value"/);
+    expect(parseCondition('note = x"a"').value).toBe('x"a"');
+    expect(parseCondition('note = "a"b').value).toBe('"a"b');
+    expect(parseCondition("note = 'a'").value).toBe('a');
+    expect(parseCondition('note = a=b<c').value).toBe('a=b<c');
+  });
+
+  it('a value that starts with an operator character: the message quotes what was typed, the hint says to quote it', () => {
+    expect(() => parseCondition('note = =abc')).toThrow(
+      expect.objectContaining({
+        message: '--where "note = =abc": "==a" is not an operator',
+        hint: 'OP is one of = != ~ >= <= > <; quote a value that starts with one of = < > ! ~',
+      }),
+    );
+  });
+
+  it('a number field: a blank value is no number; ~ takes any text', () => {
+    expect(() => parseCondition('totalSpent = " "')).toThrow('--where "totalSpent = " "": totalSpent is a number, " " is not');
+    expect(parseCondition('totalSpent ~ abc')).toEqual({ field: 'totalSpent', op: '~', value: 'abc' });
+  });
+
+  it('an instant field names the --where field in its message and shows an example', () => {
+    expect(() => parseCondition('created_at > soon')).toThrow(
+      expect.objectContaining({
+        message: '--where created_at "soon" is not an ISO 8601 date or instant',
+        hint: 'e.g. 2026-01-31 or 2026-01-31T08:00:00+01:00',
+      }),
+    );
+  });
+
+  it('text that looks like a number still compares as text, except keys and ids that are both whole numbers', () => {
+    const ten = parseCustomer({ key: '10', note: '10' });
+    expect(is(ten, 'note < 9')).toBe(true);
+    expect(is(ten, 'key < 9')).toBe(false);
+    expect(is(ten, 'key < 9a')).toBe(true);
+    expect(is(ann, 'key < " 100"')).toBe(true);
+  });
+
+  it('name: a missing middle name leaves no double space; a record without any name has none to compare', () => {
+    const bob = parseCustomer({ key: 'B', firstName: 'Bob', lastName: 'Ash' });
+    expect(is(bob, 'name = Bob Ash')).toBe(true);
+    const nameless = parseCustomer({ key: 'N' });
+    expect(is(nameless, 'name < a')).toBe(false);
+    expect(is(nameless, 'name != x')).toBe(true);
+    expect(is(bob, 'name < C')).toBe(true);
+    expect(is(bob, 'name > Bob Ash')).toBe(false);
+  });
+});
+
+describe('instants without an offset are UTC whatever the local time zone', () => {
+  // On a machine set to UTC, reading them as local time would pass unnoticed. A forked test process
+  // takes the zone set here; worker threads (Stryker's) take it from the environment: `npm run mutate` sets it.
+  let saved: string | undefined;
+  beforeAll(() => {
+    saved = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  });
+
+  it.each([
+    ['2026-03-01', '2026-03-01T00:00:00.000Z'],
+    ['2026-03-01T10:30', '2026-03-01T10:30:00.000Z'],
+    ['2026-03-01 10:30', '2026-03-01T10:30:00.000Z'],
+    ['2026-03-01T10:30:15', '2026-03-01T10:30:15.000Z'],
+    ['2026-03-01T10:30:15.25', '2026-03-01T10:30:15.250Z'],
+    ['2026-03-01T10:30:15+01:00', '2026-03-01T09:30:15.000Z'],
+  ])('%s is %s', (text, iso) => {
+    expect(new Date(2026, 0, 1).getTimezoneOffset()).toBe(300);
+    expect(parseInstant(text).toISOString()).toBe(iso);
   });
 });

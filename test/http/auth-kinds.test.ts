@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProtocolError, RemoteError } from '../../src/core/errors.js';
 import { redactSecrets } from '../../src/core/secrets.js';
 import { createAuth } from '../../src/http/auth.js';
@@ -144,6 +144,112 @@ describe('oauth2 client credentials', () => {
       expect(error, JSON.stringify(body)).toBeInstanceOf(ProtocolError);
       expect((error as Error).message).toBe("the token endpoint's answer is not a client-credentials token");
     }
+  });
+
+  it('sends the form with its content type and asks for JSON', async () => {
+    const seen: Array<string | undefined> = [];
+    const probe = createServer((req, res) => {
+      seen.push(req.headers['content-type'], req.headers.accept);
+      req.resume();
+      reply(res, 200, { access_token: 'typed-token' });
+    });
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise<void>((r) => { probe.closeAllConnections(); probe.close(() => r()); }));
+    await createAuth(oauth(), 'prop', agent(), `http://127.0.0.1:${(probe.address() as AddressInfo).port}`, undefined, noRetry).headers();
+    expect(seen).toEqual(['application/x-www-form-urlencoded', 'application/json']);
+  });
+
+  it('retries a busy token endpoint as many times as the policy allows, no more', async () => {
+    const once = await tokenServer((res, n) => (n === 1 ? reply(res, 503, 'busy') : reply(res, 200, { access_token: 'after-retry' })));
+    const retryOnce = { retries: 1, baseDelayMs: 1, maxDelayMs: 1 };
+    expect(await createAuth(oauth(), 'prop', agent(), once.url, undefined, retryOnce).headers()).toEqual({ authorization: 'Bearer after-retry' });
+    expect(once.bodies).toHaveLength(2);
+    const always = await tokenServer((res) => reply(res, 503, 'busy'));
+    const error = await createAuth(oauth(), 'prop', agent(), always.url, undefined, retryOnce).headers().catch((e: unknown) => e);
+    expect(always.bodies).toHaveLength(2);
+    expect(error).toMatchObject({ message: 'the token endpoint answered 503', method: 'POST', status: 503, bodySnippet: 'busy', url: `${always.url}/oauth2/token` });
+  });
+
+  it('retries a connection that breaks, and counts the tries', async () => {
+    let n = 0;
+    const flaky = createServer((req, res) => {
+      n += 1;
+      if (n === 1) req.socket.destroy();
+      else reply(res, 200, { access_token: 'after-reset' });
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise<void>((r) => { flaky.closeAllConnections(); flaky.close(() => r()); }));
+    const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+    const retryOnce = { retries: 1, baseDelayMs: 1, maxDelayMs: 1 };
+    expect(await createAuth(oauth(), 'prop', agent(), url, undefined, retryOnce).headers()).toEqual({ authorization: 'Bearer after-reset' });
+    expect(n).toBe(2);
+    const error = await createAuth(oauth(), 'prop', agent(), 'http://127.0.0.1:1', undefined, retryOnce).headers().catch((e: unknown) => e);
+    expect((error as RemoteError).message).toMatch(/ \(2 tries\)$/);
+    expect(error).toMatchObject({ method: 'POST', url: 'http://127.0.0.1:1/oauth2/token' });
+  });
+
+  it('an endpoint that does not answer in time says so, with the timeout to raise', async () => {
+    const { url } = await tokenServer(() => undefined);
+    const error = await createAuth(oauth(), 'prop', agent(), url, undefined, noRetry, 200).headers().catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      message: `the token endpoint ${url}/oauth2/token did not answer within 200 ms (1 try)`,
+      hint: 'check auth.tokenUrl of profile "prop", or raise its timeoutMs if the endpoint is slow',
+    });
+  });
+
+  it('a 300 answer is a failure, not a token', async () => {
+    const { url } = await tokenServer((res) => reply(res, 300, { access_token: 'not-a-token' }));
+    expect(await createAuth(oauth(), 'prop', agent(), url, undefined, noRetry).headers().catch((e: Error) => e.message)).toBe('the token endpoint answered 300');
+  });
+
+  it('a protocol error names the request', async () => {
+    const { url } = await tokenServer((res) => reply(res, 200, 'not json'));
+    const error = await createAuth(oauth(), 'prop', agent(), url, undefined, noRetry).headers().catch((e: unknown) => e);
+    expect(error).toMatchObject({ method: 'POST', url: `${url}/oauth2/token`, status: 200, bodySnippet: 'not json' });
+  });
+
+  describe('lifetime', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('an answer without expires_in, or with null, is good for an hour, not for no time', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      for (const answer of [{}, { expires_in: null }]) {
+        const { url, bodies } = await tokenServer((res, n) => reply(res, 200, { access_token: `hour-${n}`, ...answer }));
+        const a = createAuth(oauth(), 'prop', agent(), url, undefined, noRetry);
+        await a.headers();
+        vi.setSystemTime(Date.now() + 59 * 60_000);
+        await a.headers();
+        expect(bodies, JSON.stringify(answer)).toHaveLength(1);
+        vi.setSystemTime(Date.now() + 2 * 60_000);
+        expect(await a.headers()).toEqual({ authorization: 'Bearer hour-2' });
+      }
+    });
+
+    it('a token is fetched again a tenth of its lifetime before it expires (30 s at most)', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const { url, bodies } = await tokenServer((res, n) => reply(res, 200, { access_token: `short-${n}`, expires_in: 100 }));
+      const a = createAuth(oauth(), 'prop', agent(), url, undefined, noRetry);
+      const start = Date.now();
+      await a.headers();
+      vi.setSystemTime(start + 89_000);
+      await a.headers();
+      expect(bodies).toHaveLength(1);
+      vi.setSystemTime(start + 91_000);
+      await a.headers();
+      expect(bodies).toHaveLength(2);
+      const long = await tokenServer((res, n) => reply(res, 200, { access_token: `long-${n}`, expires_in: 3600 }));
+      const b = createAuth(oauth(), 'prop', agent(), long.url, undefined, noRetry);
+      const t0 = Date.now();
+      await b.headers();
+      vi.setSystemTime(t0 + 3569_000);
+      await b.headers();
+      expect(long.bodies).toHaveLength(1);
+      vi.setSystemTime(t0 + 3571_000);
+      await b.headers();
+      expect(long.bodies).toHaveLength(2);
+    });
   });
 
   it('an endpoint that cannot be reached names tokenUrl and the tries', async () => {

@@ -31,6 +31,8 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(' 1.5 ', now)).toBe(1500);
     expect(retryAfterMs('0', now)).toBe(0);
     expect(retryAfterMs(['3', '9'], now)).toBe(3000);
+    expect(retryAfterMs('120', now)).toBe(120_000);
+    expect(retryAfterMs('1.25', now)).toBe(1250);
   });
 
   it('reads an HTTP date as the time left until then, never negative', () => {
@@ -43,6 +45,8 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs('', now)).toBeUndefined();
     expect(retryAfterMs('  ', now)).toBeUndefined();
     expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs('x5', now)).toBeUndefined();
+    expect(retryAfterMs('5x', now)).toBeUndefined();
   });
 });
 

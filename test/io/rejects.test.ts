@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -86,5 +86,24 @@ describe('rejects file, CSV', () => {
     await sink.close();
     expect(readFileSync(path, 'utf8')).toMatch(/^reason,key,email,/);
     expect(sink.count).toBe(0);
+  });
+});
+
+describe('rejects file, defaults', () => {
+  it('an existing file is refused unless forced, naming it as the rejects file', async () => {
+    const path = join(tempDir(), 'rejects.csv');
+    writeFileSync(path, 'old');
+    await expect(openRejects(path, 'csv')).rejects.toThrow(`rejects file ${path}`);
+    const sink = await openRejects(path, 'csv', false, true);
+    await sink.close();
+    expect(readFileSync(path, 'utf8')).not.toBe('old');
+  });
+
+  it('CSV cells are formula-guarded unless raw is asked for', async () => {
+    const path = join(tempDir(), 'rejects.csv');
+    const sink = await openRejects(path, 'csv');
+    await sink.add({ status: 'rejected', key: 'F1', reason: 'r', record: record('F1', { note: '=1+1' }) });
+    await sink.close();
+    expect(readFileSync(path, 'utf8')).toContain("'=1+1");
   });
 });

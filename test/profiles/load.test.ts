@@ -34,6 +34,17 @@ describe('profiles', () => {
     expect(redactSecrets('sent tok-abcdef-123 along')).toBe('sent *** along');
   });
 
+  it('finds a known profile by name', () => {
+    const source = { origin: 'test', raw: { a: { dialect: 'csv' } } };
+    expect(getProfile(source, 'a', {})).toMatchObject({ dialect: 'csv' });
+  });
+
+  it('a missing variable: the hint says what to export; inside a list the item is named', () => {
+    expect(() => interpolate({ list: ['ok', '${NOPE}'] }, 'profile "x"', {})).toThrow(
+      expect.objectContaining({ message: 'environment variable NOPE is not set (used by profile "x".list[1])', hint: 'export NOPE=… before running custsync' }),
+    );
+  });
+
   it('lists the known profiles for an unknown name', () => {
     const source = { origin: 'test', raw: { a: { dialect: 'csv' }, b: { dialect: 'csv' } } };
     expect(() => getProfile(source, 'c')).toThrow('unknown profile "c"');

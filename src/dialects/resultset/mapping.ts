@@ -41,7 +41,7 @@ function value(node: Wire, name: CustomerColumn): string | undefined {
 }
 
 export function isTrue(text: string | undefined): boolean | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
+  if (text === undefined) return undefined;
   if (/^(1|true|yes|y|on)$/i.test(text.trim())) return true;
   if (/^(0|false|no|n|off)$/i.test(text.trim())) return false;
   return undefined;
@@ -70,9 +70,8 @@ function readAddress(node: Wire, prefix: Prefix, kind: Address['kind']): Address
 
 /** The comparable content of an address draft (kind and default flag aside). */
 function addressContent(draft: AddressDraft): string {
-  const lines = [...(draft.lines ?? [])];
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return JSON.stringify([lines, ...Object.values(addressColumns).map((field) => draft[field] ?? '')]);
+  // Both drafts come from readAddress: three lines each, blanks as ''.
+  return JSON.stringify([draft.lines, ...Object.values(addressColumns).map((field) => draft[field])]);
 }
 
 function readGroups(groups: UserCustomerGroupNode[] | undefined, custom: Record<string, string>): string[] {

@@ -165,7 +165,6 @@ export function toWire(record: Customer): SpiffyCustomerPayload {
   if (record.marketingOptIn !== undefined) out.accepts_marketing = record.marketingOptIn;
   if (record.wholesale !== undefined) out.wholesale = record.wholesale;
   if (record.credit !== undefined) out.credit = record.credit;
-  if (record.note !== undefined) out.note = record.note;
   if (record.groups.length > 0) out.tags = record.groups.join(',');
   for (const name of customFields) if (record.custom[name] !== undefined) out[name] = record.custom[name];
   const addresses = addressesToWire(record);

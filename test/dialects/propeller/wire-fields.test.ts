@@ -9,11 +9,11 @@ const read = (wire: Record<string, unknown>, source?: string) => toCanonical({ i
 describe('reading', () => {
   it('street, number and extension make one line; newlines in the street read as commas', () => {
     const line = (fields: Record<string, unknown>) => fromWireAddress({ type: 'invoice', ...fields } as WireAddress)?.lines;
-    expect(line({ street: 'Main St', number: 12, numberExtension: 'a' })).toEqual(['Main St 12a']);
-    expect(line({ street: 'Main St', number: '12', numberExtension: 'bis' })).toEqual(['Main St 12 bis']);
-    expect(line({ street: 'Main St \n\n Unit 2', number: ' ' })).toEqual(['Main St, Unit 2']);
-    expect(line({ number: 7 })).toEqual(['7']);
-    expect(line({ street: 'Main St', numberExtension: 'a' })).toEqual(['Main St']);
+    expect(line({ street: 'Main St', number: 12, numberExtension: 'a' })).toStrictEqual(['Main St 12a']);
+    expect(line({ street: 'Main St', number: '12', numberExtension: 'bis' })).toStrictEqual(['Main St 12 bis']);
+    expect(line({ street: 'Main St \n\n Unit 2', number: ' ' })).toStrictEqual(['Main St, Unit 2']);
+    expect(line({ number: 7 })).toStrictEqual(['7']);
+    expect(line({ street: 'Main St', numberExtension: 'a' })).toStrictEqual(['Main St']);
   });
 
   it('type decides the kind (any case), other types are skipped; isDefault as a boolean or Y/N', () => {
@@ -29,11 +29,11 @@ describe('reading', () => {
     expect(read({ sources }, 'SHOP')).toMatchObject({ key: 'S1', custom: { source: 'SHOP' } });
     const other = read({ sources, sourceId: 'S1', source: 'SHOP' }, 'WEB');
     expect(other.key).toBe('5');
-    expect(JSON.parse(other.custom.sources!)).toEqual([{ source: 'ERP', sourceId: 'E1' }, { source: 'SHOP', sourceId: 'S1' }]);
+    expect(JSON.parse(other.custom.sources!)).toStrictEqual([{ source: 'ERP', sourceId: 'E1' }, { source: 'SHOP', sourceId: 'S1' }]);
     expect(read({ sources: [{ source: 'ERP', sourceId: ' ' }] }).custom.sources).toBeUndefined();
-    expect(JSON.parse(read({ sourceId: 'F1' }).custom.sources!)).toEqual([{ source: '', sourceId: 'F1' }]);
+    expect(JSON.parse(read({ sourceId: 'F1' }).custom.sources!)).toStrictEqual([{ source: '', sourceId: 'F1' }]);
     expect(JSON.parse(read({ sources: [{ source: 'A', sourceId: '1' }, { source: 'B', sourceId: '1' }] }).custom.sources!)).toHaveLength(2);
-    expect(read({ sources: [{ source: 'A', sourceId: '1' }] }, 'A').source).toEqual({ system: 'propeller', profile: 'prop', id: '5' });
+    expect(read({ sources: [{ source: 'A', sourceId: '1' }] }, 'A').source).toStrictEqual({ system: 'propeller', profile: 'prop', id: '5' });
   });
 
   it('parent kept as JSON; ssn only when asked; blank text is absent', () => {
@@ -67,7 +67,7 @@ describe('writing', () => {
         { kind: 'shipping', isDefault: false, lines: ['10 Dock'], city: 'Rotterdam', countryCode: 'NL' },
       ],
     });
-    expect(toWireAddresses(record)).toEqual([
+    expect(toWireAddresses(record)).toStrictEqual([
       { code: 'billing-1', type: 'invoice', isDefault: 'Y', street: '1 Main St, Unit 2', city: 'Amsterdam', region: 'NH', country: 'NL' },
       { code: 'shipping-1', type: 'delivery', isDefault: 'Y', street: '9 Dock', city: 'Rotterdam', region: 'Zuid-Holland', country: 'NL' },
       { code: 'shipping-2', type: 'delivery', isDefault: 'N', street: '10 Dock', city: 'Rotterdam', country: 'NL' },
@@ -83,15 +83,46 @@ describe('writing', () => {
     const record = parseCustomer({
       key: 'K',
       email: 'k@example.com',
-      custom: { parent: 'nope', fax: '1' },
+      custom: { parent: 'nope', pricelistAmount: '5' },
       addresses: [
         { kind: 'billing', isDefault: true, lines: ['1 Main St'], city: 'A', countryCode: 'NL' },
         { kind: 'shipping', isDefault: true, lines: [], city: 'B', countryCode: 'NL' },
       ],
     });
     const held = projectHeld(record, 'S', 'prop');
-    expect(held.addresses.map((a) => a.kind)).toEqual(['billing']);
+    expect(held.addresses.map((a) => a.kind)).toStrictEqual(['billing']);
     expect(held.custom.parent).toBeUndefined();
+    expect(held.custom.pricelistAmount).toBe('5');
     expect(held.email).toBe('k@example.com');
+  });
+});
+
+describe('reading, edge cases', () => {
+  it('null fields are absent, not the text "null"; no groups are made up', () => {
+    const c = read({ email: 'a@example.com', firstName: null, phone: null, fax: null });
+    expect(c).toStrictEqual(parseCustomer({ key: '5', email: 'a@example.com', source: { system: 'propeller', profile: 'prop', id: '5' } }));
+  });
+
+  it('an answer without an id has no source; the key comes from its sources entry', () => {
+    const c = toCanonical({ email: 'a@example.com', sources: [{ source: 'ERP', sourceId: 'K9' }] } as Partial<WireCustomer>, [], { profileName: 'prop', source: 'ERP' });
+    expect(c.key).toBe('K9');
+    expect('source' in c).toBe(false);
+  });
+
+  it('two entries of one source with different ids are both kept', () => {
+    const c = read({ sources: [{ source: 'ERP', sourceId: '1' }, { source: 'ERP', sourceId: '2' }, { source: 'ERP', sourceId: '1' }] });
+    expect(JSON.parse(c.custom.sources!)).toStrictEqual([{ source: 'ERP', sourceId: '1' }, { source: 'ERP', sourceId: '2' }]);
+  });
+
+  it('a default given as a boolean on a later address makes that one the default', () => {
+    const c = toCanonical({ id: 5 } as Partial<WireCustomer>, [
+      { type: 'invoice', street: 'A', isDefault: false },
+      { type: 'invoice', street: 'B', isDefault: true },
+    ] as WireAddress[], { profileName: 'prop' });
+    expect(c.addresses.map((a) => [a.lines[0], a.isDefault])).toStrictEqual([['A', false], ['B', true]]);
+  });
+
+  it('a street with a leading newline has no empty part', () => {
+    expect(fromWireAddress({ type: 'invoice', street: '\nKerkstraat\n' } as WireAddress)?.lines).toStrictEqual(['Kerkstraat']);
   });
 });

@@ -72,7 +72,7 @@ describe('fromWire, column by column', () => {
       }),
       's',
     );
-    expect(c.addresses).toEqual([
+    expect(c.addresses).toStrictEqual([
       { kind: 'billing', isDefault: true, firstName: 'Ann', lines: ['1 Main St', 'Unit 2'], city: 'Wellington', region: 'WGN', postcode: '6011', countryCode: 'NZ' },
       { kind: 'shipping', isDefault: true, firstName: 'Bob', lines: ['9 Dock Rd', '', 'Rear'], city: 'Auckland' },
     ]);
@@ -80,14 +80,38 @@ describe('fromWire, column by column', () => {
 
   it('shipping columns equal to the billing ones are no shipping address; different ones are', () => {
     const same = fromWire(node({ b_address1: '1 Main St', b_city: 'X', address1: '1 Main St', city: 'X' }), 's');
-    expect(same.addresses.map((a) => a.kind)).toEqual(['billing']);
+    expect(same.addresses.map((a) => a.kind)).toStrictEqual(['billing']);
     const trailing = fromWire(node({ b_address1: '1 Main St', b_city: 'X', address1: '1 Main St', address2: ' ', city: 'X' }), 's');
-    expect(trailing.addresses.map((a) => a.kind)).toEqual(['billing']);
+    expect(trailing.addresses.map((a) => a.kind)).toStrictEqual(['billing']);
     const other = fromWire(node({ b_address1: '1 Main St', b_city: 'X', address1: '1 Main St', city: 'Y' }), 's');
-    expect(other.addresses.map((a) => a.kind)).toEqual(['billing', 'shipping']);
+    expect(other.addresses.map((a) => a.kind)).toStrictEqual(['billing', 'shipping']);
     const onlyShipping = fromWire(node({ address1: '1 Main St' }), 's');
-    expect(onlyShipping.addresses).toEqual([{ kind: 'shipping', isDefault: true, lines: ['1 Main St'] }]);
-    expect(fromWire(node({}), 's').addresses).toEqual([]);
+    expect(onlyShipping.addresses).toStrictEqual([{ kind: 'shipping', isDefault: true, lines: ['1 Main St'] }]);
+    expect(fromWire(node({}), 's').addresses).toStrictEqual([]);
+    const otherStreet = fromWire(node({ b_address1: '1 Main St', b_city: 'X', address1: '2 Main St', city: 'X' }), 's');
+    expect(otherStreet.addresses.map((a) => a.kind)).toStrictEqual(['billing', 'shipping']);
+  });
+
+  it('a repeated group code keeps the title of its first node; a group whose UserGroup list is empty has no title', () => {
+    const c = fromWire(
+      node({
+        UserCustomerGroup: [
+          { group_code: 'vip', UserGroup: [{ code: 'vip', title: 'First' }] },
+          { group_code: 'vip', UserGroup: [{ code: 'vip', title: 'Second' }] },
+          { group_code: 'news', UserGroup: [] },
+        ],
+      }),
+      's',
+    );
+    expect(c.groups).toStrictEqual(['vip', 'news']);
+    expect(c.custom).toStrictEqual({ 'group_title.vip': 'First' });
+  });
+
+  it('discount: a plain decimal number, nothing else; dates read as instants', () => {
+    expect(fromWire(node({ discount: '5.25' }), 's').discountPercent).toBe(5.25);
+    expect(fromWire(node({ discount: 'x5' }), 's').discountPercent).toBeUndefined();
+    const dated = fromWire(node({ date_created: '2026-01-02 03:04:05', date_updated: '2026-02-03T04:05:06+01:00' }), 's');
+    expect([dated.createdAt, dated.updatedAt]).toStrictEqual(['2026-01-02T03:04:05.000Z', '2026-02-03T03:05:06.000Z']);
   });
 
   it('groups: trimmed, blank and repeated codes dropped, titles and unsubscriptions kept in custom', () => {
@@ -103,8 +127,8 @@ describe('fromWire, column by column', () => {
       }),
       's',
     );
-    expect(c.groups).toEqual(['vip', 'news', 'staff']);
-    expect(c.custom).toEqual({ 'group_title.vip': 'Very Important', 'group_subscribed.news': 'false' });
+    expect(c.groups).toStrictEqual(['vip', 'news', 'staff']);
+    expect(c.custom).toStrictEqual({ 'group_title.vip': 'Very Important', 'group_subscribed.news': 'false' });
   });
 });
 
@@ -129,7 +153,7 @@ describe('toWire, field by field', () => {
         ],
       }),
     );
-    expect(wire).toEqual({
+    expect(wire).toStrictEqual({
       username: 'u1',
       email: 'ann@example.com',
       phone_day: '111',
@@ -155,7 +179,7 @@ describe('toWire, field by field', () => {
       mv_shipmode: 'courier',
       custom_data4: 'd4',
     });
-    expect(Object.keys(wire)).toEqual(['username', 'email', 'phone_day', 'phone_night', 'b_company', 'b_fname', 'b_lname', 'b_address1', 'b_address2', 'b_address3', 'b_city', 'b_state', 'b_zip', 'b_country', 'lname', 'address1', 'city', 'state', 'country', 'inactive', 'discount', 'no_email', 'mv_shipmode', 'custom_data4']);
+    expect(Object.keys(wire)).toStrictEqual(['username', 'email', 'phone_day', 'phone_night', 'b_company', 'b_fname', 'b_lname', 'b_address1', 'b_address2', 'b_address3', 'b_city', 'b_state', 'b_zip', 'b_country', 'lname', 'address1', 'city', 'state', 'country', 'inactive', 'discount', 'no_email', 'mv_shipmode', 'custom_data4']);
   });
 
   it('opted in is no_email 0; active, invited and guest are inactive 0; disabled and declined 1', () => {
@@ -165,28 +189,28 @@ describe('toWire, field by field', () => {
   });
 
   it('a bare record writes its username only; empty values are not written', () => {
-    expect(toWire(parseCustomer({ key: 'a' }))).toEqual({ username: 'a' });
-    expect(toWire(parseCustomer({ key: 'a', firstName: '', addresses: [{ kind: 'billing', isDefault: true, lines: ['', ''], city: '' }] }))).toEqual({ username: 'a' });
+    expect(toWire(parseCustomer({ key: 'a' }))).toStrictEqual({ username: 'a' });
+    expect(toWire(parseCustomer({ key: 'a', firstName: '', addresses: [{ kind: 'billing', isDefault: true, lines: ['', ''], city: '' }] }))).toStrictEqual({ username: 'a' });
   });
 
   it('names fall back to the address; the phone to the primary address; the mobile is the night phone', () => {
     const wire = toWire(parseCustomer({ key: 'a', mobile: '333', addresses: [{ kind: 'billing', isDefault: true, firstName: 'F', lastName: 'L', company: 'C', lines: [], phone: '444' }] }));
-    expect(wire).toEqual({ username: 'a', phone_day: '444', phone_night: '333', b_company: 'C', b_fname: 'F', b_lname: 'L' });
+    expect(wire).toStrictEqual({ username: 'a', phone_day: '444', phone_night: '333', b_company: 'C', b_fname: 'F', b_lname: 'L' });
   });
 
   it('a country that is not a two-letter code is not written; a shipping-only record writes it as b_*', () => {
-    expect(toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'billing', isDefault: true, lines: [], country: 'New Zealand' }] }))).toEqual({ username: 'a' });
-    expect(toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'shipping', isDefault: true, lines: ['1 Road'], country: 'nz' }] }))).toEqual({ username: 'a', b_address1: '1 Road', b_country: 'NZ' });
+    expect(toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'billing', isDefault: true, lines: [], country: 'New Zealand' }] }))).toStrictEqual({ username: 'a' });
+    expect(toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'shipping', isDefault: true, lines: ['1 Road'], country: 'nz' }] }))).toStrictEqual({ username: 'a', b_address1: '1 Road', b_country: 'NZ' });
   });
 
   it('a shipping address equal to the billing one is not sent again', () => {
     const address = { isDefault: true, lines: ['1 Road'], city: 'X' };
     const wire = toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'billing', ...address }, { kind: 'shipping', ...address }] }));
-    expect(wire).toEqual({ username: 'a', b_address1: '1 Road', b_city: 'X' });
+    expect(wire).toStrictEqual({ username: 'a', b_address1: '1 Road', b_city: 'X' });
   });
 
   it('groups as UserCustomerGroup nodes; an unsubscription as subscribed 0; none is no node', () => {
-    expect(toWire(parseCustomer({ key: 'a', groups: ['vip', 'news'], custom: { 'group_subscribed.news': 'false' } })).UserCustomerGroup).toEqual([
+    expect(toWire(parseCustomer({ key: 'a', groups: ['vip', 'news'], custom: { 'group_subscribed.news': 'false' } })).UserCustomerGroup).toStrictEqual([
       { username: 'a', group_code: 'vip' },
       { username: 'a', group_code: 'news', subscribed: '0' },
     ]);
@@ -198,7 +222,7 @@ describe('helpers', () => {
   it('isTrue reads the forms the API writes, trimmed and in any case', () => {
     for (const yes of ['1', 'true', 'YES', 'y', ' on ']) expect(isTrue(yes), yes).toBe(true);
     for (const no of ['0', 'False', 'no', 'N', ' off ']) expect(isTrue(no), no).toBe(false);
-    for (const neither of [undefined, '', '  ', '2', 'yes!', 'not', 'onward', '10']) expect(isTrue(neither), String(neither)).toBeUndefined();
+    for (const neither of [undefined, '', '  ', '2', 'yes!', 'not', 'onward', '10', 'non', 'upon']) expect(isTrue(neither), String(neither)).toBeUndefined();
   });
 
   it('toInstant: with an offset as it is, without one as UTC, unreadable kept as it came', () => {
@@ -227,8 +251,18 @@ describe('helpers', () => {
       source: { system: 'spiffy', profile: 'old', id: '9' },
     });
     const projected = project(record, 'shop');
-    expect(projected.custom).toEqual({ 'group_title.vip': 'Very Important' });
+    expect(projected.custom).toStrictEqual({ 'group_title.vip': 'Very Important' });
     expect(projected).toMatchObject({ key: 'a', groups: ['vip'], createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z', source: { system: 'spiffy', profile: 'old', id: '9' } });
     expect(projected.passwordHash).toBeUndefined();
+  });
+
+  it('project keeps what the columns hold in custom, and no title for a group without one', () => {
+    const record = parseCustomer({ key: 'a', groups: ['vip', 'news'], custom: { mv_shipmode: 'courier', 'group_subscribed.news': 'false' } });
+    expect(project(record, 'shop').custom).toStrictEqual({ mv_shipmode: 'courier', 'group_subscribed.news': 'false' });
+  });
+
+  it('street lines past the second are joined into address3, blank ones left out', () => {
+    const wire = toWire(parseCustomer({ key: 'a', addresses: [{ kind: 'billing', isDefault: true, lines: ['1', '2', '', '4', '5'] }] }));
+    expect(wire.b_address3).toBe('4, 5');
   });
 });
