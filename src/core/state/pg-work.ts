@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deferred } from '../concurrent.js';
-import { UserError } from '../errors.js';
+import { BugError, UserError } from '../errors.js';
 import { PgConnection } from './pg-connection.js';
 import { planLockClass } from './pg-schema.js';
 import { now } from './rows.js';
@@ -56,23 +55,12 @@ export class PgWorkQueue implements WorkQueue {
     });
   }
 
-  async *claims(planId: number, worker: { runId: number; name: string }, options: { open?: number } = {}): AsyncGenerator<ClaimedPart> {
-    const most = Math.max(1, options.open ?? 2);
-    /** Connections with no claim on them, and those holding one. */
-    const idle: PgConnection[] = [];
-    const holding = new Set<PgConnection>();
-    let freed = deferred();
-    const connection = async () => {
-      const spare = idle.pop();
-      if (spare) return spare;
-      const fresh = await PgConnection.open(this.db.location);
-      await fresh.query(`SET search_path TO "${this.db.location.schema}"`);
-      return fresh;
-    };
+  async *claims(planId: number, worker: { runId: number; name: string }): AsyncGenerator<ClaimedPart> {
+    // One connection for the claims: a claim is done before the next is asked for.
+    const conn = await PgConnection.open(this.db.location);
     try {
+      await conn.query(`SET search_path TO "${this.db.location.schema}"`);
       for (;;) {
-        while (holding.size >= most) await freed.promise;
-        const conn = await connection();
         await conn.query('BEGIN');
         const { rows } = await conn.query<{ seq: number; descriptor: string; label: string }>(
           'SELECT seq, descriptor, label FROM work_partitions WHERE plan_id = $1 AND done_at IS NULL ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED',
@@ -80,7 +68,6 @@ export class PgWorkQueue implements WorkQueue {
         );
         const row = rows[0];
         if (row) {
-          holding.add(conn);
           let finished = false;
           yield {
             ...row,
@@ -89,27 +76,23 @@ export class PgWorkQueue implements WorkQueue {
               finished = true;
               await conn.query('UPDATE work_partitions SET done_at = $3, done_run = $4, done_by = $5 WHERE plan_id = $1 AND seq = $2', [planId, row.seq, now(), worker.runId, worker.name]);
               await conn.query('COMMIT');
-              holding.delete(conn);
-              idle.push(conn);
-              freed.resolve();
-              freed = deferred();
             },
           };
+          if (!finished) throw new BugError(`work part ${row.seq} of plan #${planId} was not done before the next was claimed`);
           continue;
         }
         await conn.query('ROLLBACK');
-        idle.push(conn);
-        const left = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM work_partitions WHERE plan_id = $1 AND done_at IS NULL', [planId]);
+        const left = await conn.query<{ n: number }>('SELECT count(*)::int AS n FROM work_partitions WHERE plan_id = $1 AND done_at IS NULL', [planId]);
         if (left.rows[0].n === 0) {
-          await this.db.query('UPDATE work_plans SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL', [planId, now()]);
+          await conn.query('UPDATE work_plans SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL', [planId, now()]);
           return;
         }
-        // Held by others (or by this worker, finishing): wait for one to be done, or to be left by a worker that died.
-        await Promise.race([sleep(pollMs), freed.promise]);
+        // Held by other workers: wait, and look again, so that a part a dead worker leaves is taken over.
+        await sleep(pollMs);
       }
     } finally {
-      // Claims not done roll back with their connection: their parts are free for the other workers.
-      await Promise.all([...idle, ...holding].map((conn) => conn.close()));
+      // A claim not done rolls back with the connection: its part is free for the other workers.
+      await conn.close();
     }
   }
 }

@@ -48,11 +48,11 @@ export interface WorkQueue {
    */
   join(request: PlanRequest): Promise<JoinedPlan>;
   /**
-   * The parts of a plan as this worker claims them, at most `open` claims at
-   * once (the next is claimed when one is done). While parts are held by
-   * other workers it waits and looks again, so that a part a dead worker
+   * The parts of a plan as this worker claims them, one at a time: call
+   * `done` of one before asking for the next. While the parts left are held
+   * by other workers it waits and looks again, so that a part a dead worker
    * leaves is taken over; it ends when every part is done (and closes the
-   * plan). Returning early ends the claims not done: their parts are free again.
+   * plan). Returning early ends a claim not done: its part is free again.
    */
-  claims(planId: number, worker: { runId: number; name: string }, options?: { open?: number }): AsyncIterable<ClaimedPart>;
+  claims(planId: number, worker: { runId: number; name: string }): AsyncIterable<ClaimedPart>;
 }
