@@ -195,24 +195,30 @@ export function checkNotNewer(version: number | undefined, where: string): void 
  * once apply each migration once. Refuses a newer schema.
  */
 export async function migrateSchema(client: pg.ClientBase, schema: string, where: string): Promise<void> {
-  await client.query('BEGIN');
+  // The lock is taken before the transaction begins: a transaction that began before another opener
+  // committed the schema may not see it in the catalog (its caches are refreshed as a transaction begins).
+  await client.query('SELECT pg_advisory_lock($1, $2)', migrationLock);
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', migrationLock);
-    const version = await schemaVersion(client, schema);
-    checkNotNewer(version, where);
-    if (version !== latestVersion) {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(schema)}`);
-      await client.query(`SET LOCAL search_path TO ${quote(schema)}`);
-      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
-      for (const migration of migrations) {
-        if (migration.version <= (version ?? 0)) continue;
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [migration.version, migration.description]);
+    await client.query('BEGIN');
+    try {
+      const version = await schemaVersion(client, schema);
+      checkNotNewer(version, where);
+      if (version !== latestVersion) {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(schema)}`);
+        await client.query(`SET LOCAL search_path TO ${quote(schema)}`);
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+        for (const migration of migrations) {
+          if (migration.version <= (version ?? 0)) continue;
+          await client.query(migration.sql);
+          await client.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [migration.version, migration.description]);
+        }
       }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1, $2)', migrationLock).catch(() => undefined);
   }
 }
