@@ -79,25 +79,34 @@ describePg('migrate --workers', () => {
     await expectEachOnce();
   }, 600_000);
 
-  it('a worker SIGKILLed mid-way leaves its part to the other, which finishes it: every customer once', async () => {
-    const customers = 3_000;
-    const { host, target, expectEachOnce } = await setup(customers, 2);
+  it('a worker SIGKILLed mid-way leaves its part to the other, which waited for it and finishes it: every customer once', async () => {
+    const customers = 1_200;
+    // Slow enough writes that the last part is still being written when the other worker has joined.
+    const { host, target, expectEachOnce } = await setup(customers, 40);
     const doomed = spawnCli(workerArgs, { ...host(), timeoutMs: 300_000 });
     let doomedEnded = false;
     void doomed.result.then(() => (doomedEnded = true));
-    // The doomed worker plans first and is writing (holding a claim) when the other starts.
-    await waitFor(() => doomedEnded || target.stats().writes >= 100, 60_000, 5);
+    // The doomed worker alone until it holds the last part: the other then finds nothing to claim and waits.
+    const left = () => count('work_partitions WHERE done_at IS NULL').catch(() => -1);
+    await waitFor(async () => doomedEnded || (await left()) === 1, 120_000, 50);
     const survivor = spawnCli(workerArgs, { ...host(), timeoutMs: 300_000 });
-    await waitFor(() => doomedEnded || target.stats().writes >= 400, 60_000, 5);
+    // Its run starts once it joined the plan.
+    await waitFor(async () => doomedEnded || (await count('runs').catch(() => 0)) === 2, 60_000, 20);
+    const writes = target.stats().writes;
+    await waitFor(() => doomedEnded || target.stats().writes >= writes + 20, 60_000, 5);
     expect(doomedEnded, 'the worker ended before it could be killed').toBe(false);
+    expect(await left()).toBe(1);
     doomed.kill('SIGKILL');
     const killed = await doomed.result;
     expect(killed.signal).toBe('SIGKILL');
     const done = await survivor.result;
     expect(done.code, done.stderr).toBe(0);
-    expect(done.stderr).toMatch(/joined plan #1/);
-    expect(done.stderr).toMatch(/every part of plan #1 is done/);
-    expect(await count('work_partitions WHERE done_at IS NULL')).toBe(0);
+    expect(done.stderr).toMatch(/every part of plan #1 is done \(1 read by this worker\)/);
+    // The survivor read the part again: what the dead worker confirmed is unchanged, nothing was created twice.
+    const counts = summaryCounts(done.stderr);
+    expect(counts.unchanged).toBeGreaterThan(0);
+    expect(counts.created).toBeGreaterThan(0);
+    expect(await left()).toBe(0);
     expect(await count('pending')).toBe(0);
     expect(await count('crosswalk')).toBe(customers);
     await expectEachOnce();
