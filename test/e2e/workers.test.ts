@@ -92,6 +92,10 @@ describePg('migrate --workers', () => {
     const survivor = spawnCli(workerArgs, { ...host(), timeoutMs: 300_000 });
     // Its run starts once it joined the plan.
     await waitFor(async () => doomedEnded || (await count('runs').catch(() => 0)) === 2, 60_000, 20);
+    // The workers hold the pair's lock together: a plain migrate of the pair is refused meanwhile.
+    const plain = await runCli(['migrate', '--from', 'cab', '--to', 'shop'], host());
+    expect(plain.code, plain.stderr).toBe(2);
+    expect(plain.stderr).toMatch(/another run is using this state for migrate cab .*: migrate --workers \(pid \d+ on /);
     const writes = target.stats().writes;
     await waitFor(() => doomedEnded || target.stats().writes >= writes + 20, 60_000, 5);
     expect(doomedEnded, 'the worker ended before it could be killed').toBe(false);
@@ -110,6 +114,30 @@ describePg('migrate --workers', () => {
     expect(await count('pending')).toBe(0);
     expect(await count('crosswalk')).toBe(customers);
     await expectEachOnce();
+  }, 300_000);
+
+  it('propeller: two workers split its creation-time range, each customer written once', async () => {
+    const customers = 600;
+    const source = await startEmulator('propeller', { customers, seed: 75 });
+    const target = await startEmulator('cabinetry', { customers: 0, seed: 76 });
+    running.push(source, target);
+    const host = () => {
+      const dir = tempDir('custsync-worker-');
+      return { cwd: dir, env: { HOME: dir, CUSTSYNC_PROFILES: writeProfiles(dir, { prop: source.profile, cab: target.profile }), CUSTSYNC_STATE: database.url } };
+    };
+    const args = ['migrate', '--from', 'prop', '--to', 'cab', '--workers'];
+    const results = await Promise.all([runCli(args, host()), runCli(args, host())]);
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    expect(results.map((r) => r.stderr).join('\n')).toMatch(/planned [2-9] parts of prop/);
+    const counts = results.map((r) => summaryCounts(r.stderr));
+    expect(counts[0].created + counts[1].created).toBe(customers);
+    // Creates are POSTs: none twice.
+    expect(target.stats().byMethod.POST ?? 0).toBe(customers);
+    const pulled = await runCli(['pull', '--from', 'cab', '--format', 'jsonl'], host());
+    const emails = pulled.stdout.trim().split('\n').map((line) => emailKey((JSON.parse(line) as { email: string }).email)!);
+    expect(new Set(emails).size).toBe(customers);
+    const diff = await runCli(['diff', '--from', 'prop', '--to', 'cab', '--exit-code'], host());
+    expect(diff.code, diff.stderr).toBe(0);
   }, 300_000);
 
   it('--workers with an SQLite state: exit 2, it needs --state postgres://…', async () => {
