@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BugError, UserError } from '../errors.js';
-import { PgConnection } from './pg-connection.js';
+import { PgConnection, sessionSettings } from './pg-connection.js';
 import { planLockClass } from './pg-schema.js';
 import { now } from './rows.js';
 import type { ClaimedPart, JoinedPlan, PlanRequest, WorkQueue } from './work.js';
@@ -59,7 +59,8 @@ export class PgWorkQueue implements WorkQueue {
     // One connection for the claims: a claim is done before the next is asked for.
     const conn = await PgConnection.open(this.db.location);
     try {
-      await conn.query(`SET search_path TO "${this.db.location.schema}"`);
+      // Keepalives as on the state's own session: a claim of a host that died is free within a minute.
+      await conn.query(sessionSettings(this.db.location.schema));
       for (;;) {
         await conn.query('BEGIN');
         const { rows } = await conn.query<{ seq: number; descriptor: string; label: string }>(

@@ -16,7 +16,7 @@ import type {
 } from './backend.js';
 import type { Bookmark } from './bookmarks.js';
 import type { RunLock } from './lock.js';
-import { PgConnection } from './pg-connection.js';
+import { PgConnection, sessionSettings } from './pg-connection.js';
 import { now, toRun, type RunDbRow } from './rows.js';
 import { PgRunLocks } from './pg-locks.js';
 import { PgWorkQueue } from './pg-work.js';
@@ -84,10 +84,7 @@ export class PgState implements StateBackend {
       //   those records up on the target instead of sending them twice.
       // - The server probes this connection after 30 s of silence, so that the lock of a host that
       //   died (no FIN ever comes) is free within about a minute, not the system's two hours.
-      await db.query(
-        `SET search_path TO "${location.schema}"; SET synchronous_commit TO off; ` +
-          'SET tcp_keepalives_idle TO 30; SET tcp_keepalives_interval TO 10; SET tcp_keepalives_count TO 3',
-      );
+      await db.query(sessionSettings(location.schema));
       return new PgState(db, access === 'read');
     } catch (error) {
       await db.close();
