@@ -61,7 +61,7 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
       'for a file of what changed, use pull --incremental --bookmark NAME',
     );
   }
-  if (options.workers) checkWorkers({ stateDir: options.stateDir, source: options.source, dryRun: options.dryRun, read: options.read });
+  if (options.workers) checkWorkers({ stateDir: options.stateDir, source: options.source, target: options.target, dryRun: options.dryRun, read: options.read });
   // A dry run reads the state (to say `unchanged`) but never creates or changes it.
   const state: StateBackend | undefined = options.dryRun ? await openExisting(options.stateDir) : await openState(options.stateDir);
   // Bookmarks of --incremental: a dry run reads them, never stores one.

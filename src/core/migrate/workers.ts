@@ -19,8 +19,14 @@ import type { MigrateOptions, WorkPart } from './pipeline.js';
  */
 
 /** Exit 2 for what `--workers` cannot do, before anything is read or sent. */
-export function checkWorkers(options: { stateDir: string; source: { label: string; dialect: Pick<Dialect, 'id' | 'kind' | 'split'> }; dryRun?: boolean; read?: ReadFlags }): void {
-  const { source, read } = options;
+export function checkWorkers(options: {
+  stateDir: string;
+  source: { label: string; dialect: Pick<Dialect, 'id' | 'kind' | 'split'> };
+  target?: { label: string; dialect: Pick<Dialect, 'kind'> };
+  dryRun?: boolean;
+  read?: ReadFlags;
+}): void {
+  const { source, target, read } = options;
   if (!isStateUrl(options.stateDir)) {
     throw new UserError(
       `migrate --workers needs a state every worker shares: --state postgres://… (or $CUSTSYNC_STATE); the state here is ${options.stateDir}, an SQLite file of this machine`,
@@ -33,6 +39,9 @@ export function checkWorkers(options: { stateDir: string; source: { label: strin
       `--workers cannot be used with ${refused.join(' or ')}: workers share one plan of the whole source`,
       'run the migration with --workers alone (--where and --since may narrow it), or run it as one process without --workers',
     );
+  }
+  if (target?.dialect.kind === 'file') {
+    throw new UserError(`migrate --workers: ${target.label} is a file: one process writes it whole, so workers cannot share it`, 'migrate into a platform with --workers, or run migrate without --workers');
   }
   if (!source.dialect.split) {
     throw new UserError(
