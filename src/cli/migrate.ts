@@ -4,6 +4,7 @@ import { parseDuration } from '../core/duration.js';
 import { checkReadFlags, type ReadFlags } from '../core/incremental.js';
 import { loadMapping } from '../core/mapping-file/index.js';
 import { runMigrate, stateIdOf, type MigrateProgress } from '../core/migrate/index.js';
+import { checkWorkers } from '../core/migrate/workers.js';
 import { resumeCommand } from '../core/state/runs-query.js';
 import { exitCodeFor, formatCounts } from '../core/summary.js';
 import { checkInput } from '../io/check-input.js';
@@ -31,6 +32,7 @@ export function migrateCommand(): Command {
     .option('--since <iso>', 'only customers changed at or after this instant (no offset = UTC)')
     .option('--where <expr>', 'only customers where "field OP value", OP one of = != ~ > >= < <= (repeatable)', collect)
     .option('--limit <n>', 'stop after N customers (a trial run; a later run continues from there)', positiveInt('--limit'))
+    .option('--workers', 'one of several processes or hosts sharing this migration through --state postgres://…: each claims parts of the source until none is left')
     .option('--rejects <file>', 'write rejected records here, with a leading reason column')
     .option('--report <file>', 'write counts, per-record outcomes and ids, dropped fields and password resets as JSON')
     .option('--raw-csv', 'CSV cells as they are (no formula guard) in files written')
@@ -55,6 +57,14 @@ when complete; one that exists is replaced only with --force.
 when every write was confirmed, so a killed run is read again from the same
 instant. Deletions are not seen by change filters: see diff --since-last.
 --where, --since and --limit migrate a part; a later run sends the rest.
+
+--workers splits one migration between processes or hosts that give the same
+command and the same --state postgres://…: the first cuts the source into
+parts (id ranges, creation-time ranges), each worker claims parts until none
+is left, and a worker that dies leaves its part to the others. It helps when
+the source's rate limit is per client or per key (give each worker its own
+key); with one key whose limit all share, the workers only queue behind it.
+Sources paged by position (resultset) and files cannot be split.
 
 Ctrl-C stops a run cleanly: what the target confirmed is kept, and the
 command that resumes it is printed. "custsync runs" lists the runs.
@@ -84,6 +94,7 @@ Examples:
       const sourceFile = { ...file, rejectInvalid: true };
       const resolve = { profilesFile: g.profiles, log: g.log, concurrency: g.concurrency, file: sourceFile };
       await withEndpoint(flags.from, { ...resolve, flag: '--from', format: formatOfPath(flags.from) === 'jsonl' ? 'jsonl' : 'csv' }, async (from) => {
+        if (flags.workers) checkWorkers({ stateDir: g.state, source: from, dryRun: flags.dryRun === true, read: readFlags });
         // A file source is checked whole before anything is sent: a bad line is exit 2 with nothing sent.
         const format = from.dialect.id === 'jsonl' ? 'jsonl' : 'csv';
         // Its delimiter and encoding are settled (and said) on the first read, so the second finds nothing to say.
@@ -157,6 +168,7 @@ Examples:
                   signal: stopper.signal,
                   commandLine,
                   onProgress,
+                  workers: flags.workers === true,
                 });
               } finally {
                 stopInterrupts();

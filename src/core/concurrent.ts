@@ -188,3 +188,10 @@ export async function* readyBatches<T>(items: AsyncIterable<T>, size: number): A
     await iterator.return?.();
   }
 }
+
+/** A promise and the function that resolves it: a signal for whoever waits on it. */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}

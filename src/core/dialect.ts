@@ -4,6 +4,7 @@ import type { Profile } from '../profiles/schema.js';
 import type { HttpClient, HttpClientOptions } from '../http/client.js';
 import type { Logger } from '../ui/logger.js';
 import type { EmulatorHandle, EmulatorOptions } from '../emulator/types.js';
+import type { DialectSplit } from './read/parts.js';
 
 /**
  * A dialect is one system custsync can read from and write to: a file form
@@ -95,6 +96,14 @@ export interface Dialect {
    * anyway (spiffy, cabinetry) needs none. Read-only.
    */
   stored?(ctx: DialectContext, record: Customer): Promise<Customer | undefined>;
+
+  /**
+   * `migrate --workers`: the read cut into parts that other processes can
+   * read (`core/read/parts.ts`), for a source whose windows are bounded by
+   * values that never change (ids, creation times). Absent: the source
+   * cannot be split stably (position paging, a file) and `--workers` refuses it.
+   */
+  readonly split?: DialectSplit;
 
   /** The number of customers, when the API tells it cheaply (`profiles test`). */
   count?(ctx: DialectContext): Promise<number | undefined>;

@@ -12,6 +12,7 @@ import { checkOutputPath } from '../../io/atomic-file.js';
 import type { Logger } from '../../ui/logger.js';
 import { migrate, type MigrateEndpoint, type MigrateOptions, type MigrateResult } from './pipeline.js';
 import { writeReport } from './report.js';
+import { checkWorkers, joinWorkers } from './workers.js';
 
 export { migrate, type MigrateEndpoint, type MigrateOptions, type MigrateResult, type MigrateProgress } from './pipeline.js';
 export { writeReport } from './report.js';
@@ -43,6 +44,8 @@ export interface RunMigrateOptions extends Omit<MigrateOptions, 'state' | 'onPro
    * that `custsync runs` can give the exact command that resumes it.
    */
   commandLine?: string[];
+  /** `--workers`: one worker of a migration shared through a PostgreSQL state (`./workers.ts`). */
+  workers?: boolean;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
       'for a file of what changed, use pull --incremental --bookmark NAME',
     );
   }
+  if (options.workers) checkWorkers({ stateDir: options.stateDir, source: options.source, target: options.target, dryRun: options.dryRun, read: options.read });
   // A dry run reads the state (to say `unchanged`) but never creates or changes it.
   const state: StateBackend | undefined = options.dryRun ? await openExisting(options.stateDir) : await openState(options.stateDir);
   // Bookmarks of --incremental: a dry run reads them, never stores one.
@@ -70,7 +74,10 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
     let recorded = false;
     let started: Promise<void> | undefined;
     // One run of a pair at a time (SPEC section 5); a dry run writes no state, so it needs no lock.
-    if (!options.dryRun && state) lock = await takeLock(state, `migrate ${source.stateId} → ${target.stateId}`, 'migrate', options.log);
+    // Workers of one migration hold the pair's lock together, and exclude a plain run as it excludes them.
+    if (!options.dryRun && state) {
+      lock = await takeLock(state, `migrate ${source.stateId} → ${target.stateId}`, options.workers ? 'migrate --workers' : 'migrate', options.log, { shared: options.workers });
+    }
     // Files that could not be written are exit 2 before anything is read or sent.
     if (options.reportPath) await checkOutputPath(options.reportPath, { what: 'report file', force: options.force });
     if (options.rejectsPath && !options.dryRun) rejects = await openRejects(options.rejectsPath, options.rejectsFormat ?? 'csv', options.rawCsv, options.force);
@@ -85,7 +92,8 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
       log: options.log,
     });
     // A file target is written whole every run: a bookmark would say nothing about it.
-    if (target.dialect.kind === 'file') plan.bookmark = undefined;
+    if (target.dialect.kind === 'file' || options.workers) plan.bookmark = undefined;
+    const worker = options.workers && state ? await joinWorkers({ state, pair: { source: source.stateId, target: target.stateId }, source, query: plan.query, log: options.log }) : undefined;
     const readStart = markReadStart(source);
     const result = await migrate({
       ...options,
@@ -93,6 +101,7 @@ export async function runMigrate(options: RunMigrateOptions): Promise<MigrateRes
       source,
       target,
       state,
+      worker,
       onProgress: (progress, event) => {
         if (!recorded && !options.dryRun && state && progress.runId !== undefined && options.commandLine) {
           recorded = true;

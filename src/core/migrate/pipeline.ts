@@ -74,6 +74,26 @@ export interface MigrateOptions {
   signal?: AbortSignal;
   /** Commit confirmations every this many results or this many ms, whichever comes first. */
   commitEvery?: { results: number; ms: number };
+  /**
+   * `migrate --workers`: this run is one worker of a shared migration. It
+   * starts a run of its own (never resumes or abandons another: its
+   * siblings' runs are live), claims emails in the plan's scope, and reads
+   * the parts it claims instead of the whole source, each written and
+   * committed before `done` is called and the next one claimed.
+   */
+  worker?: {
+    /** Where the workers of one plan claim emails, so that two source records sharing one are caught across workers. */
+    emailScope: number;
+    parts(runId: number): AsyncIterable<WorkPart>;
+  };
+}
+
+/** A part of the read claimed by this worker (`MigrateOptions.worker`). */
+export interface WorkPart {
+  label: string;
+  records: AsyncIterable<Customer>;
+  /** Called once every record of the part is confirmed and committed (or settled without a write). */
+  done(): Promise<void>;
 }
 
 export interface MigrateResult {
@@ -145,8 +165,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   let resumed = false;
   if (!options.dryRun) {
     if (!state) throw new BugError('migrate: a state store is required for a real run');
-    const unfinished = await state.lastUnfinishedRun(source.stateId, target.stateId);
-    if (options.resume && unfinished) {
+    const unfinished = options.worker ? undefined : await state.lastUnfinishedRun(source.stateId, target.stateId);
+    if (options.worker) {
+      run = await state.startRun(source.stateId, target.stateId);
+    } else if (options.resume && unfinished) {
       run = await state.resumeRun(unfinished.id);
       resumed = true;
       const checkpoint = await state.lastCheckpoint(run.id);
@@ -166,7 +188,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   // The count is of every customer: no total for a narrowed read (and no request spent on it).
   const narrowed = query.since !== undefined || query.where.length > 0;
   try {
-    progress.total = source.dialect.count && !narrowed ? await source.dialect.count(source.ctx).then((n) => (n === undefined || query.limit === undefined ? n : Math.min(n, query.limit))).catch(() => undefined) : undefined;
+    // A worker reads its share, which no count tells.
+    progress.total = source.dialect.count && !narrowed && !options.worker ? await source.dialect.count(source.ctx).then((n) => (n === undefined || query.limit === undefined ? n : Math.min(n, query.limit))).catch(() => undefined) : undefined;
   } catch {
     progress.total = undefined;
   }
@@ -177,8 +200,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
    * mapping failures become rejections here. The target's projection is
    * computed once per record, for the lost fields and the hash.
    */
-  async function* mapped(): AsyncGenerator<Mapped> {
-    for await (const original of source.dialect.read(source.ctx, query)) {
+  async function* mapped(input: AsyncIterable<Customer>, last = true): AsyncGenerator<Mapped> {
+    for await (const original of input) {
       if (query.limit !== undefined && counts.read >= query.limit) break;
       counts.read += 1;
       progress.read = counts.read;
@@ -209,6 +232,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       yield { original, record, hash: contentHash(stored ?? record) };
       emit('tick');
     }
+    if (last) readDone();
+  }
+
+  function readDone(): void {
     readMs = Date.now() - started;
     progress.readDone = true;
     emit('read-done');
@@ -231,8 +258,17 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   try {
     if (options.dryRun) {
       await dryRun();
+    } else if (options.worker) {
+      // Part by part: a part is done only once its last record is committed, and the write drains
+      // between parts, so a target that sends in batches never holds a part's records back.
+      for await (const part of options.worker.parts(run!.id)) {
+        log.verbose(`migrate: part ${part.label}`);
+        await realRun(run!, part.records, false);
+        await part.done();
+      }
+      readDone();
     } else {
-      await realRun(run!);
+      await realRun(run!, source.dialect.read(source.ctx, query));
     }
   } catch (caught) {
     error = caught instanceof Aborted ? new Error('the run was stopped') : caught;
@@ -270,7 +306,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     // The real run refuses a second source record with an email already in the run: so does the dry run.
     const claims = new EmailClaims();
     async function* records(): AsyncGenerator<Customer> {
-      for await (const item of mapped()) {
+      for await (const item of mapped(source.dialect.read(source.ctx, query))) {
         pairs.set(item.record, item);
         yield item.record;
       }
@@ -321,7 +357,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
    *   concurrency × batch size), which is all `--resume` sends again.
    * State calls are made one at a time (a store may hold one connection).
    */
-  async function realRun(current: RunRow): Promise<void> {
+  async function realRun(current: RunRow, input: AsyncIterable<Customer>, last = true): Promise<void> {
     const store = state!;
     const key = { source: source.stateId, target: target.stateId };
     const inflight = new Map<Customer, InFlight>();
@@ -350,7 +386,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         const email = emailKey(record.email);
         if (email !== undefined) claims.push({ email, sourceKey: original.key });
       }
-      const conflicts = claims.length === 0 ? [] : await one(() => store.claimEmails(current.id, claims));
+      const conflicts = claims.length === 0 ? [] : await one(() => store.claimEmails(options.worker?.emailScope ?? current.id, claims));
       const refused = new Map(conflicts.map((c) => [c.sourceKey, c.owner]));
       const known = incremental ? await one(() => store.lookup(key, chunk.map((item) => item.original.key))) : new Map<string, KeyState>();
       const send: InFlight[] = [];
@@ -401,7 +437,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     }
 
     async function* toSend(): AsyncGenerator<Customer> {
-      for await (const chunk of readyBatches(prefetch(mapped(), readAhead), chunkSize)) {
+      for await (const chunk of readyBatches(prefetch(mapped(input, last), readAhead), chunkSize)) {
         if (options.signal?.aborted) throw new Aborted();
         yield* prepare(chunk);
       }

@@ -1,3 +1,4 @@
+import { deferred } from '../concurrent.js';
 import { GateClosed, Semaphore, type Gate } from './gate.js';
 
 /**
@@ -164,12 +165,6 @@ export async function* readPartitions<P>(plan: ReadPlan<P>, options: EngineOptio
     for (const iterator of iterators) void iterator.return?.()?.catch(() => undefined);
     if (!planDone) void planned.return?.()?.catch(() => undefined);
   }
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /** The items of a page stream, one by one. */

@@ -4,10 +4,12 @@ import type { RecordOutcome } from '../migrate/outcomes.js';
 import type { Bookmark } from './bookmarks.js';
 import type { RunLock } from './lock.js';
 import type { RunInfo, RunRecord } from './runs-query.js';
+import type { WorkQueue } from './work.js';
 
 export type { Bookmark } from './bookmarks.js';
 export type { LockOwner, RunLock } from './lock.js';
 export type { RunInfo, RunRecord, RunState } from './runs-query.js';
+export type { ClaimedPart, JoinedPlan, WorkQueue } from './work.js';
 
 /**
  * The durable state of custsync (SPEC section 5), whatever keeps it: SQLite
@@ -118,8 +120,19 @@ export interface StateBackend {
    * asking at once exactly one gets it. The lock of a process that is gone
    * is taken over (`RunLock.tookOver` names it). Take it before the first
    * write of a run; release it when the run ends.
+   *
+   * `shared` (a store with {@link StateBackend.work} only): the lock of one
+   * worker of `migrate --workers`; workers of a scope hold it together, and
+   * exclude a plain run as it excludes them.
    */
-  lock(scope: string, command: string): Promise<RunLock>;
+  lock(scope: string, command: string, options?: { shared?: boolean }): Promise<RunLock>;
+
+  /**
+   * Work plans of `migrate --workers`: a store that several processes or
+   * hosts share (PostgreSQL). Absent: the state is one machine's, and
+   * `--workers` is refused.
+   */
+  readonly work?: WorkQueue;
 
   // ---- runs and checkpoints ---------------------------------------------------
 

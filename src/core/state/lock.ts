@@ -135,8 +135,14 @@ export class SqliteRunLocks {
 }
 
 /** Takes the lock of a scope through a store, warning when it took over the lock of a run that was killed. */
-export async function takeLock(store: { lock(scope: string, command: string): Promise<RunLock> }, scope: string, command: string, log: Logger): Promise<RunLock> {
-  const lock = await store.lock(scope, command);
+export async function takeLock(
+  store: { lock(scope: string, command: string, options?: { shared?: boolean }): Promise<RunLock> },
+  scope: string,
+  command: string,
+  log: Logger,
+  options?: { shared?: boolean },
+): Promise<RunLock> {
+  const lock = await store.lock(scope, command, options);
   const dead = lock.tookOver;
   if (dead) log.warn(`took over the lock of ${dead.command} (pid ${dead.pid} on ${dead.host}, started ${dead.startedAt}): that process is gone`);
   return lock;

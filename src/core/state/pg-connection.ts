@@ -101,3 +101,8 @@ export class PgConnection {
     });
   }
 }
+
+/** The settings of every session of a state (see `PgState.open` for why): its schema, commits that do not wait for the disk, keepalives that notice a dead host within a minute. */
+export function sessionSettings(schema: string): string {
+  return `SET search_path TO "${schema}"; SET synchronous_commit TO off; SET tcp_keepalives_idle TO 30; SET tcp_keepalives_interval TO 10; SET tcp_keepalives_count TO 3`;
+}

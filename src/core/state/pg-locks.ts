@@ -30,11 +30,21 @@ export class PgRunLocks {
     private readonly isAlive: (pid: number) => boolean = processAlive,
   ) {}
 
-  async acquire(scope: string, command: string): Promise<RunLock> {
+  /**
+   * `shared`: the lock of one worker of `migrate --workers`. Workers of a
+   * pair hold the scope's lock together (a shared advisory lock), and a plain
+   * run of the pair (exclusive) is refused while any of them lives, and the
+   * other way round. Each worker names itself in a row of its own.
+   */
+  async acquire(scope: string, command: string, options: { shared?: boolean } = {}): Promise<RunLock> {
     const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command };
     const token = randomUUID();
+    const shared = options.shared === true;
+    const take = shared ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock';
+    const unlock = shared ? 'pg_advisory_unlock_shared' : 'pg_advisory_unlock';
+    const row = shared ? workerScope(scope, token) : scope;
     for (let attempt = 0; ; attempt += 1) {
-      const { rows } = await this.db.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [lockClass, scope]);
+      const { rows } = await this.db.query<{ got: boolean }>(`SELECT ${take}($1, hashtext($2)) AS got`, [lockClass, scope]);
       if (rows[0].got) break;
       const holder = await this.holder(scope);
       // A process of this host that is gone: its connection closed, and the server lets go of its lock in a moment.
@@ -56,16 +66,18 @@ export class PgRunLocks {
     try {
       // We hold the lock, so a row still there is a run whose connection is gone.
       tookOver = await this.db.transaction(async (client) => {
-        const before = await client.query<LockRow>('SELECT * FROM locks WHERE scope = $1 FOR UPDATE', [scope]);
+        // Held exclusively, no worker of the pair lives: rows of workers are those of killed ones.
+        if (!shared) await client.query('DELETE FROM locks WHERE starts_with(scope, $1)', [workerScope(scope, '')]);
+        const before = await client.query<LockRow>('SELECT * FROM locks WHERE scope = $1 FOR UPDATE', [row]);
         await client.query(
           `INSERT INTO locks (scope, token, pid, host, started_at, command) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (scope) DO UPDATE SET token = excluded.token, pid = excluded.pid, host = excluded.host, started_at = excluded.started_at, command = excluded.command`,
-          [scope, token, owner.pid, owner.host, owner.startedAt, owner.command],
+          [row, token, owner.pid, owner.host, owner.startedAt, owner.command],
         );
         return before.rows[0] && ownerOf(before.rows[0]);
       });
     } catch (error) {
-      await this.db.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lockClass, scope]).catch(() => undefined);
+      await this.db.query(`SELECT ${unlock}($1, hashtext($2))`, [lockClass, scope]).catch(() => undefined);
       throw error;
     }
     let released = false;
@@ -78,8 +90,8 @@ export class PgRunLocks {
         released = true;
         this.held.delete(lock);
         if (!this.db.isOpen) return;
-        await this.db.query('DELETE FROM locks WHERE scope = $1 AND token = $2', [scope, token]).catch(() => undefined);
-        await this.db.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lockClass, scope]).catch(() => undefined);
+        await this.db.query('DELETE FROM locks WHERE scope = $1 AND token = $2', [row, token]).catch(() => undefined);
+        await this.db.query(`SELECT ${unlock}($1, hashtext($2))`, [lockClass, scope]).catch(() => undefined);
       },
     };
     this.held.add(lock);
@@ -90,9 +102,16 @@ export class PgRunLocks {
     for (const lock of [...this.held]) await lock.release();
   }
 
+  /** Who holds the scope: the plain run, else a worker of the pair (one of this host that is gone, a killed worker's row, only when no other is named). */
   private async holder(scope: string): Promise<LockOwner | undefined> {
-    const { rows } = await this.db.query<LockRow>('SELECT * FROM locks WHERE scope = $1', [scope]);
-    return rows[0] && ownerOf(rows[0]);
+    const { rows } = await this.db.query<LockRow>('SELECT * FROM locks WHERE scope = $1 OR starts_with(scope, $2) ORDER BY scope = $1 DESC, started_at', [scope, workerScope(scope, '')]);
+    const owners = rows.map(ownerOf);
+    return owners.find((owner) => owner.host !== hostname() || this.isAlive(owner.pid)) ?? owners[0];
   }
+}
+
+/** The `locks` row of one worker of a scope. */
+function workerScope(scope: string, token: string): string {
+  return `${scope} · worker ${token}`;
 }
 

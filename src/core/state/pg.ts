@@ -16,9 +16,11 @@ import type {
 } from './backend.js';
 import type { Bookmark } from './bookmarks.js';
 import type { RunLock } from './lock.js';
-import { PgConnection } from './pg-connection.js';
+import { PgConnection, sessionSettings } from './pg-connection.js';
 import { now, toRun, type RunDbRow } from './rows.js';
 import { PgRunLocks } from './pg-locks.js';
+import { PgWorkQueue } from './pg-work.js';
+import type { WorkQueue } from './work.js';
 import { checkNotNewer, latestVersion, migrateSchema, schemaVersion } from './pg-schema.js';
 import type { PgLocation } from './pg-url.js';
 import { resumeCommand, toInfo, type RunInfo, type RunJoinRow, type RunRecord } from './runs-query.js';
@@ -46,6 +48,7 @@ const stagingPrefix = (label: string) => `\u0001staging:${label}\u0001`;
 
 export class PgState implements StateBackend {
   readonly where: string;
+  readonly work: WorkQueue;
   private readonly locks: PgRunLocks;
 
   private constructor(
@@ -54,6 +57,7 @@ export class PgState implements StateBackend {
   ) {
     this.where = db.location.where;
     this.locks = new PgRunLocks(db);
+    this.work = new PgWorkQueue(db);
   }
 
   /**
@@ -80,10 +84,7 @@ export class PgState implements StateBackend {
       //   those records up on the target instead of sending them twice.
       // - The server probes this connection after 30 s of silence, so that the lock of a host that
       //   died (no FIN ever comes) is free within about a minute, not the system's two hours.
-      await db.query(
-        `SET search_path TO "${location.schema}"; SET synchronous_commit TO off; ` +
-          'SET tcp_keepalives_idle TO 30; SET tcp_keepalives_interval TO 10; SET tcp_keepalives_count TO 3',
-      );
+      await db.query(sessionSettings(location.schema));
       return new PgState(db, access === 'read');
     } catch (error) {
       await db.close();
@@ -102,9 +103,9 @@ export class PgState implements StateBackend {
 
   // ---- locks -------------------------------------------------------------------
 
-  async lock(scope: string, command: string): Promise<RunLock> {
+  async lock(scope: string, command: string, options?: { shared?: boolean }): Promise<RunLock> {
     this.writable('take a lock');
-    return this.locks.acquire(scope, command);
+    return this.locks.acquire(scope, command, options);
   }
 
   // ---- runs ----------------------------------------------------------------------

@@ -195,8 +195,10 @@ export class SqliteState implements StateBackend {
 
   // ---- locks -------------------------------------------------------------------
 
-  async lock(scope: string, command: string): Promise<RunLock> {
+  async lock(scope: string, command: string, options: { shared?: boolean } = {}): Promise<RunLock> {
     if (!this.locks) throw new BugError('a read-only state store cannot take a lock');
+    // Only a store with work plans has workers (migrate --workers is refused before).
+    if (options.shared) throw new BugError('an SQLite state has no shared locks');
     const lock = this.locks.acquire(scope, command);
     this.held.add(lock);
     return {

@@ -6,7 +6,8 @@ import { RemoteError, UserError, snippet } from '../../core/errors.js';
 import type { ReadQuery } from '../../core/query.js';
 import { parseJsonBody, type HttpRequest, type HttpResponse } from '../../http/client.js';
 import { criteriaParams, planSearch } from './criteria.js';
-import { readWindows, recordsOf } from './read.js';
+import { idSource, readWindows, recordsOf, type CabinetryLister } from './read.js';
+import { idPartPlan, planIdParts, readPart, type DialectSplit } from '../../core/read/parts.js';
 import { fromWire, toWire } from './mapping.js';
 import { mapUnordered } from '../../core/concurrent.js';
 import { ErrorEnvelopeSchema, ListEnvelopeSchema, OneEnvelopeSchema, type WireCustomer, type WirePayload } from './schema.js';
@@ -62,12 +63,14 @@ async function listPage(ctx: DialectContext, page: number, size: number, filters
  * Every customer matching the query: criteria pushed down where safe, then
  * the whole query on the client; read in concurrent id windows (read.ts).
  */
-export async function* readCustomers(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Customer> {
+function checkNoSince(query: ReadQuery): void {
   if (query.since) {
     throw new UserError('--since cannot be used with cabinetry: Cabinetry.Online customers carry no creation or change date', 'leave out --since, or use diff --since-last to see what changed');
   }
-  const criteria = criteriaParams(planSearch(query.where).criteria);
-  const lister = {
+}
+
+function listerOf(ctx: DialectContext): CabinetryLister {
+  return {
     pageSize: pageSizeOf(ctx),
     async list(params: Record<string, string | number>) {
       const response = await ctx.http.send({ method: 'GET', path: customersPath, query: params });
@@ -75,8 +78,28 @@ export async function* readCustomers(ctx: DialectContext, query: ReadQuery): Asy
       return { items: data.items, total: data.pagination.total_count };
     },
   };
-  yield* recordsOf(readWindows(ctx, query, criteria, lister, (wire) => fromWire(wire, ctx.profileName)), query);
 }
+
+const sourceOf = (ctx: DialectContext, query: ReadQuery) =>
+  idSource(ctx, criteriaParams(planSearch(query.where).criteria), listerOf(ctx), (wire) => fromWire(wire, ctx.profileName));
+
+export async function* readCustomers(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Customer> {
+  checkNoSince(query);
+  const criteria = criteriaParams(planSearch(query.where).criteria);
+  yield* recordsOf(readWindows(ctx, query, criteria, listerOf(ctx), (wire) => fromWire(wire, ctx.profileName)), query);
+}
+
+/** `migrate --workers`: id parts, each read by keyset paging within `filter[id][gt]`/`filter[id][lte]`. */
+export const splitCustomers: DialectSplit = {
+  plan: async (ctx, query) => {
+    checkNoSince(query);
+    return planIdParts(sourceOf(ctx, query), { after: 0, concurrency: ctx.concurrency });
+  },
+  read: (ctx, query, part) => {
+    checkNoSince(query);
+    return recordsOf(readPart(idPartPlan(sourceOf(ctx, query), part), ctx), query);
+  },
+};
 
 /** `pagination.total_count` of a one-item page. */
 export async function countCustomers(ctx: DialectContext): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Dialect } from '../../core/dialect.js';
-import { countCustomers, findCustomer, readCustomers, writeCustomers } from './client.js';
+import { countCustomers, findCustomer, readCustomers, splitCustomers, writeCustomers } from './client.js';
 import { project, toWire } from './mapping.js';
 
 /** Cabinetry.Online (SPEC sections 4 and 8 `cabinetry`; docs/dialects/cabinetry.md). */
@@ -10,6 +10,8 @@ export const cabinetryDialect: Dialect = {
   // Upserts match existing customers, so a record in flight from a stopped run is safely sent again.
   upsertMatches: true,
   read: readCustomers,
+  // migrate --workers: id parts, each read by keyset paging (client.ts).
+  split: splitCustomers,
   write: (ctx, records, options) => writeCustomers(ctx, records, options),
   find: findCustomer,
   // The document's mandatory fields and a well-formed email: what writeOne rejects before sending.

@@ -34,18 +34,17 @@ function idOf(customer: WireCustomer): number {
 }
 
 /**
- * Pages are mapped (`toCanonical`) as they arrive, not as they are handed on: the mapping then
- * overlaps the wait for the page the output needs next.
+ * The id-window source of a read. Pages are mapped (`toCanonical`) as they arrive, not as they are
+ * handed on: the mapping then overlaps the wait for the page the output needs next.
  */
-export function readWindows(
+export function idSource(
   ctx: DialectContext,
-  query: ReadQuery,
   criteria: Record<string, string>,
   lister: CabinetryLister,
   toCanonical: (wire: WireCustomer) => Customer,
-): AsyncGenerator<Customer[]> {
+): IdWindowSource<Customer> {
   const bounds = (after: number, upTo?: number) => ({ ...criteria, 'filter[id][gt]': String(after), ...(upTo === undefined ? {} : { 'filter[id][lte]': String(upTo) }) });
-  const source: IdWindowSource<Customer> = {
+  return {
     name: `GET api/admin/customers (filter[id][gt]) of profile "${ctx.profileName}"`,
     pageSize: lister.pageSize,
     keyOf: (customer) => Number(customer.key),
@@ -61,6 +60,16 @@ export function readWindows(
       return page.items[0] === undefined ? undefined : idOf(page.items[0]);
     },
   };
+}
+
+export function readWindows(
+  ctx: DialectContext,
+  query: ReadQuery,
+  criteria: Record<string, string>,
+  lister: CabinetryLister,
+  toCanonical: (wire: WireCustomer) => Customer,
+): AsyncGenerator<Customer[]> {
+  const source = idSource(ctx, criteria, lister, toCanonical);
   // The server applies the whole query only when there is no condition left for the client.
   const want = query.where.length === 0 ? query.limit : undefined;
   return readPartitions(idWindowPlan(source, { after: 0, concurrency: ctx.concurrency, want }), {

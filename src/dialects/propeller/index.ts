@@ -4,7 +4,7 @@ import type { Dialect, DialectContext, WriteOptions, WriteResult } from '../../c
 import { emailRefusal } from '../../core/email.js';
 import { addressesOf, batchSizeOf, existingIds, getCustomer, searchPage, sourceOf } from './client.js';
 import { MappingError, projectHeld, toCanonical, toWireCustomer } from './mapping.js';
-import { readPropeller } from './read.js';
+import { readPropeller, splitPropeller } from './read.js';
 import type { WireCustomerInput } from './schema.js';
 import { sendBatch } from './send.js';
 import { EmailOwners } from './shared-emails.js';
@@ -118,6 +118,8 @@ export const propellerDialect: Dialect = {
   changeFilter: 'dateModified.from',
   // Creation-time windows read concurrently, addresses per customer through the same gate (read.ts).
   read: readPropeller,
+  // migrate --workers: creation-time parts, each read by the engine's windows within it (read.ts).
+  split: splitPropeller,
   write,
   find,
   // The bulk upsert answers "update" (and re-dates the customer) whatever it was sent: push compares first.

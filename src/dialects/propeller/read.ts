@@ -4,6 +4,7 @@ import { matches, type ReadQuery } from '../../core/query.js';
 import { readPartitions } from '../../core/read/engine.js';
 import type { Gate } from '../../core/read/gate.js';
 import { rangeWindowPlan, type RangeSource } from '../../core/read/range-windows.js';
+import { planRangeParts, rangePartPlan, readPart, type DialectSplit } from '../../core/read/parts.js';
 import { localTime } from './answer.js';
 import { customerAddresses, getCustomer, maxPageSize, pageSizeOf, pushDown, searchPage } from './client.js';
 import { isoInstant } from './dates.js';
@@ -55,30 +56,17 @@ function directLookup(source: string | undefined, query: ReadQuery): { id: strin
   return source ? { sourceId: key, source } : null;
 }
 
-export async function* readPropeller(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Customer> {
-  if (query.limit !== undefined && query.limit <= 0) return;
+/** The creation-time source of a read (`end`: where the range stops, a day past now). */
+function rangeSource(ctx: DialectContext, query: ReadQuery, end: number): RangeSource<Found> {
   const options = { profileName: ctx.profileName, source: ctx.profile.source?.trim() || undefined };
-  const lookup = directLookup(options.source, query);
-  if (lookup === null) return;
-  if (lookup) {
-    const wire = await getCustomer(ctx, lookup, true);
-    const addresses = wire && (await customerAddresses(ctx, wire.id));
-    if (wire && addresses) {
-      const record = toCanonical(wire, addresses, options);
-      if (matches(record, query)) yield record;
-    }
-    return;
-  }
-
   const filters = pushDown(query);
-  const end = endOf(Date.now());
   /** Where a customer lies in the range; one stamped outside it (a server clock far off) counts as the nearest end, which the open ends read. */
   const positionOf = (found: Found): number | undefined => {
     const iso = isoInstant(found.wire.dateCreated);
     const at = iso === undefined ? Number.NaN : Date.parse(iso);
     return Number.isNaN(at) ? undefined : Math.min(Math.max(at, start), end - 1000);
   };
-  const source: RangeSource<Found> = {
+  return {
     name: `POST customers/search (dateCreated) of profile "${ctx.profileName}"`,
     pageSize: pageSizeOf(ctx),
     maxPageSize,
@@ -95,6 +83,25 @@ export async function* readPropeller(ctx: DialectContext, query: ReadQuery): Asy
     positionOf,
     enrich: (items, gate) => withAddresses(ctx, items, gate, query, options),
   };
+}
+
+export async function* readPropeller(ctx: DialectContext, query: ReadQuery): AsyncGenerator<Customer> {
+  if (query.limit !== undefined && query.limit <= 0) return;
+  const options = { profileName: ctx.profileName, source: ctx.profile.source?.trim() || undefined };
+  const lookup = directLookup(options.source, query);
+  if (lookup === null) return;
+  if (lookup) {
+    const wire = await getCustomer(ctx, lookup, true);
+    const addresses = wire && (await customerAddresses(ctx, wire.id));
+    if (wire && addresses) {
+      const record = toCanonical(wire, addresses, options);
+      if (matches(record, query)) yield record;
+    }
+    return;
+  }
+
+  const end = endOf(Date.now());
+  const source = rangeSource(ctx, query, end);
   // The server applies the whole query only when there is no condition left for the client.
   const want = query.where.length === 0 && query.since === undefined ? query.limit : undefined;
   const log = (line: string) => ctx.log.verbose(line);
@@ -102,16 +109,32 @@ export async function* readPropeller(ctx: DialectContext, query: ReadQuery): Asy
     concurrency: ctx.concurrency,
     log,
   });
+  yield* recordsOf(pages, query.limit);
+}
+
+/** The customers of a read's pages, up to `limit`. */
+async function* recordsOf(pages: AsyncIterable<Found[]>, limit: number | undefined): AsyncGenerator<Customer> {
   let count = 0;
   for await (const page of pages) {
     for (const found of page) {
       if (!found.record) continue;
       yield found.record;
       count += 1;
-      if (query.limit !== undefined && count >= query.limit) return;
+      if (limit !== undefined && count >= limit) return;
     }
   }
 }
+
+/** `migrate --workers`: creation-time parts, each read by the engine's windows within it. */
+export const splitPropeller: DialectSplit = {
+  plan: (ctx, query) => planRangeParts(rangeSource(ctx, query, endOf(Date.now())), { range: { from: start, to: endOf(Date.now()) }, concurrency: ctx.concurrency }),
+  read: (ctx, query, part) => {
+    // An open part ends where this process's range does (a day past its now).
+    const end = endOf(Date.now());
+    const log = (line: string) => ctx.log.verbose(line);
+    return recordsOf(readPart(rangePartPlan(rangeSource(ctx, query, end), part, { end, concurrency: ctx.concurrency, log }), ctx), query.limit);
+  },
+};
 
 /**
  * The customers of a window that the query keeps, with their addresses (one

@@ -1,7 +1,7 @@
 import type { Dialect } from '../../core/dialect.js';
 import { SpiffyApi, readRateLimitHeader } from './client.js';
 import { projectRecord, toWire } from './mapping.js';
-import { readSpiffy } from './read.js';
+import { readSpiffy, splitSpiffy } from './read.js';
 import { checkRecord, writeRecords } from './write.js';
 
 /** Spiffy Stores: JSON REST under `/api/customers.json` (SPEC sections 4 and 8 `spiffy`). */
@@ -16,6 +16,8 @@ export const spiffyDialect: Dialect = {
 
   // Keyset paging in concurrent id windows; the server filters a superset and the whole query is applied again (read.ts).
   read: readSpiffy,
+  // migrate --workers: id parts, each read by keyset paging (read.ts).
+  split: splitSpiffy,
 
   write: (ctx, records, options) => writeRecords(ctx, records, options),
 

@@ -1,8 +1,9 @@
 import type { Customer } from '../../core/customer.js';
 import type { DialectContext } from '../../core/dialect.js';
 import { applyQuery, type ReadQuery } from '../../core/query.js';
-import { readPartitions } from '../../core/read/engine.js';
+import { flatten, readPartitions } from '../../core/read/engine.js';
 import { idWindowPlan, type IdWindowSource } from '../../core/read/id-windows.js';
+import { idPartPlan, planIdParts, readPart, type DialectSplit } from '../../core/read/parts.js';
 import { SpiffyApi } from './client.js';
 import { pushDown } from './filters.js';
 import { fromWire } from './mapping.js';
@@ -20,7 +21,7 @@ import type { SpiffyCustomer } from './schema.js';
  * it: a page out of order stops the read (exit 3) rather than risk a loss.
  * A window's upper bound is applied here, as the API has no `max_id`.
  */
-export function readSpiffy(ctx: DialectContext, query: ReadQuery): AsyncIterable<Customer> {
+function spiffySource(ctx: DialectContext, query: ReadQuery): { source: IdWindowSource<Customer>; after: number } {
   const api = new SpiffyApi(ctx);
   const { since_id: sinceId, ...filters } = pushDown(query);
   const after = sinceId === undefined ? 0 : Number(sinceId);
@@ -38,14 +39,30 @@ export function readSpiffy(ctx: DialectContext, query: ReadQuery): AsyncIterable
     count: async (from, _first, gate) => (filters.ids === undefined ? gate.run(() => api.count({ ...filters, since_id: String(from) })) : undefined),
     keyAt: (from, index) => api.idAt(filters, from, index),
   };
+  return { source, after };
+}
+
+export function readSpiffy(ctx: DialectContext, query: ReadQuery): AsyncIterable<Customer> {
+  const { source, after } = spiffySource(ctx, query);
   // The server applies the whole query only when there is no condition left for the client.
   const want = query.where.length === 0 && query.since === undefined ? query.limit : undefined;
   const pages = readPartitions(idWindowPlan(source, { after, concurrency: ctx.concurrency, want }), {
     concurrency: ctx.concurrency,
     log: (line) => ctx.log.verbose(line),
   });
-  async function* records(): AsyncGenerator<Customer> {
-    for await (const page of pages) yield* page;
-  }
-  return applyQuery(records(), query);
+  return applyQuery(flatten(pages), query);
 }
+
+/** `migrate --workers`: id parts (core/read/parts.ts), each read by keyset paging. */
+export const splitSpiffy: DialectSplit = {
+  plan: (ctx, query) => {
+    const { source, after } = spiffySource(ctx, query);
+    return planIdParts(source, { after, concurrency: ctx.concurrency });
+  },
+  read: (ctx, query, part) => {
+    const { source, after } = spiffySource(ctx, query);
+    // A `since_id` above the part's lower bound narrows it.
+    const narrowed = { ...part, from: Math.max(part.from, after) };
+    return applyQuery(flatten(readPart(idPartPlan(source, narrowed), ctx)), query);
+  },
+};
