@@ -66,6 +66,9 @@ function unique<K extends keyof Customer>(all: Customer[], field: K, not: (c: Cu
   return found;
 }
 
+// Each case is a CLI process (a second or more on a loaded 2-core machine), so a dialect's cases take a while.
+const slow = 180_000;
+
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('resultset pushes key, email, phone, altPhone and --since down', () => {
@@ -87,7 +90,7 @@ describe('resultset pushes key, email, phone, altPhone and --since down', () => 
       // Not pushed down (only = is), still the same result.
       { where: [`phone != ${byPhone.phone}`], sent: /^(?![\s\S]*phone_day=)/ },
     ]);
-  });
+  }, slow);
 });
 
 describe('spiffy pushes createdAt, updatedAt, id, wholesale and marketingOptIn down', () => {
@@ -115,7 +118,7 @@ describe('spiffy pushes createdAt, updatedAt, id, wholesale and marketingOptIn d
       { where: ['marketingOptIn = true'], sent: /marketing_status=accepts_marketing/ },
       { where: ['marketingOptIn = false'], sent: /marketing_status=rejects_marketing/ },
     ]);
-  });
+  }, slow);
 });
 
 describe('cabinetry pushes email, name, company, phone, groups, discountPercent, status, key and id down', () => {
@@ -183,5 +186,5 @@ describe('propeller pushes key, id and --since down', () => {
       // dateModified.from goes in the search body, which --verbose does not show.
       { where: [`since:${since}`] },
     ]);
-  });
+  }, slow);
 });
