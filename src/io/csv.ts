@@ -1,12 +1,11 @@
-import { CsvError } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { once } from 'node:events';
 import type { Customer } from '../core/customer.js';
 import { UserError } from '../core/errors.js';
 import { markInvalid } from '../core/invalid-input.js';
-import { assertKnownColumns, CellErrors, csvColumns, customerToRow, rowToCustomer, type CsvRow } from './csv-columns.js';
+import { assertKnownColumns, CellErrors, csvColumns, customerToRow, leanRowReader, rowToCustomer, type CsvRow } from './csv-columns.js';
 import { guardCell, unguardCell } from './formula.js';
-import { csvSyntaxError, openCsvParser, type CsvTextOptions } from './csv-text.js';
+import { csvRecordBatches, type CsvTextOptions } from './csv-text.js';
 
 /** Streaming CSV of canonical customers (SPEC section 3). */
 
@@ -24,35 +23,36 @@ export interface CsvReadOptions extends CsvTextOptions {
 /** Reads canonical customers from a CSV stream; a bad line is a UserError naming the line and every bad column. */
 export async function* readCsv(input: NodeJS.ReadableStream, options: CsvReadOptions): AsyncGenerator<Customer> {
   // Decoded (--encoding, a byte order mark) and split (--delimiter, or as the header is) there.
-  const { parser } = await openCsvParser(input, options);
   let header: string[] | undefined;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+  let lean: ((cells: readonly string[]) => Customer | undefined) | undefined;
+  for await (const { records, lines } of csvRecordBatches(input, options)) {
+    for (let i = 0; i < records.length; i += 1) {
+      const record = records[i];
       if (!header) {
         header = record.map((h) => h.trim());
         assertKnownColumns(header, options.ignoreUnknownColumns ?? false);
+        lean = leanRowReader(header, { checkEmail: options.rejectInvalid });
         continue;
       }
-      const row: CsvRow = {};
-      header.forEach((column, i) => {
-        row[column] = unguardCell(record[i] ?? '');
-      });
-      let customer: Customer;
-      try {
-        customer = rowToCustomer(row, { checkEmail: options.rejectInvalid, fallbackKey: `line ${info.lines}` });
-      } catch (error) {
-        if (!(error instanceof CellErrors)) throw error;
-        const reason = `${options.name}: line ${info.lines}, ${error.message}`;
-        if (!options.rejectInvalid) throw new UserError(reason, `fix the cell${error.cells.length > 1 ? 's' : ''} and run again`);
-        customer = markInvalid(error.partial, { reason, raw: { form: 'csv', row } });
-      }
-      yield customer;
+      // The common valid row takes the lean way; any other gets the whole check and its message.
+      yield lean!(record) ?? checkedRow(header, record, lines[i], options);
     }
+  }
+}
+
+/** A row through {@link rowToCustomer}: the customer, or the UserError (or marked stand-in) naming the line and every bad column. */
+function checkedRow(header: string[], record: string[], line: number, options: CsvReadOptions): Customer {
+  const row: CsvRow = {};
+  header.forEach((column, i) => {
+    row[column] = unguardCell(record[i] ?? '');
+  });
+  try {
+    return rowToCustomer(row, { checkEmail: options.rejectInvalid, fallbackKey: `line ${line}` });
   } catch (error) {
-    if (error instanceof CsvError) throw csvSyntaxError(error, options.name);
-    throw error;
-  } finally {
-    parser.destroy();
+    if (!(error instanceof CellErrors)) throw error;
+    const reason = `${options.name}: line ${line}, ${error.message}`;
+    if (!options.rejectInvalid) throw new UserError(reason, `fix the cell${error.cells.length > 1 ? 's' : ''} and run again`);
+    return markInvalid(error.partial, { reason, raw: { form: 'csv', row } });
   }
 }
 
