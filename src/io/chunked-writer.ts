@@ -26,7 +26,7 @@ export class ChunkedWriter {
     if (this.used + text.length * 3 > this.size) {
       await this.flush();
       if (text.length * 3 > this.size) {
-        await writeChunk(this.output, text);
+        await writeChunk(this.output, Buffer.from(text));
         return;
       }
     }
