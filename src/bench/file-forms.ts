@@ -25,6 +25,9 @@ export interface FileFormsFigures {
   ratio: number;
   /** JSONL → canonical → CSV time over the bare pass's. */
   backRatio: number;
+  /** The same two ratios in CPU time (user + system of the process): steadier than wall time on a busy machine. */
+  cpuRatio: number;
+  cpuBackRatio: number;
   peakRssMb: number;
 }
 
@@ -65,10 +68,13 @@ async function barePass(input: string, output: string): Promise<void> {
   await pipeline(createReadStream(input), parse(), stringify(), createWriteStream(output));
 }
 
-async function timed(run: () => Promise<unknown>): Promise<number> {
+/** Wall and CPU seconds of a pass. */
+async function timed(run: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await run();
-  return (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { wall: (performance.now() - started) / 1000, cpu: (used.user + used.system) / 1e6 };
 }
 
 const median = (values: number[]): number => {
@@ -94,9 +100,9 @@ export async function benchFileForms(count: number, runs = 3): Promise<FileForms
     global.gc?.();
     peakRss = process.memoryUsage.rss();
     const timer = setInterval(sampler, 20);
-    const bare: number[] = [];
-    const there: number[] = [];
-    const back: number[] = [];
+    const bare: Array<{ wall: number; cpu: number }> = [];
+    const there: Array<{ wall: number; cpu: number }> = [];
+    const back: Array<{ wall: number; cpu: number }> = [];
     for (let i = 0; i < runs; i += 1) {
       bare.push(await timed(() => barePass(csv, join(dir, 'bare.csv'))));
       there.push(await timed(() => canonicalPass(csv, jsonl)));
@@ -104,9 +110,11 @@ export async function benchFileForms(count: number, runs = 3): Promise<FileForms
     }
     clearInterval(timer);
     sampler();
-    const bareSeconds = median(bare);
-    const canonicalSeconds = median(there);
-    const backSeconds = median(back);
+    const wall = (passes: Array<{ wall: number }>) => median(passes.map((p) => p.wall));
+    const cpu = (passes: Array<{ cpu: number }>) => median(passes.map((p) => p.cpu));
+    const bareSeconds = wall(bare);
+    const canonicalSeconds = wall(there);
+    const backSeconds = wall(back);
     return {
       records: count,
       megabytes: statSync(csv).size / 1024 / 1024,
@@ -114,6 +122,8 @@ export async function benchFileForms(count: number, runs = 3): Promise<FileForms
       barePerSecond: count / bareSeconds,
       ratio: canonicalSeconds / bareSeconds,
       backRatio: backSeconds / bareSeconds,
+      cpuRatio: cpu(there) / cpu(bare),
+      cpuBackRatio: cpu(back) / cpu(bare),
       peakRssMb: peakRss / 1024 / 1024,
     };
   } finally {

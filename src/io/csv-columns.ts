@@ -1,7 +1,8 @@
-import { AddressSchema, type Address, type AddressDraft, type AddressKind, type Customer } from '../core/customer.js';
+import { AddressSchema, parseCustomer, type Address, type AddressDraft, type AddressKind, type Customer, type CustomerDraft } from '../core/customer.js';
 import { UserError } from '../core/errors.js';
 import { z } from 'zod';
 import { checkDraft, emailProblem } from './record-problems.js';
+import { unguardCell } from './formula.js';
 
 /**
  * The canonical record flattened to CSV columns and back (SPEC section 3).
@@ -226,6 +227,111 @@ export function rowToCustomer(row: CsvRow, options: RowOptions = {}): Customer {
   // In the order of the columns, as a user reads the row.
   bad.sort((a, b) => csvColumns.indexOf(a.column) - csvColumns.indexOf(b.column));
   throw new CellErrors(bad, customer);
+}
+
+/** A column's place in the header, or -1. */
+type Place = number;
+
+/**
+ * Rows of one file to customers, the common valid row without the detours of
+ * {@link rowToCustomer}: cells are read by their place in the header (no row
+ * object), scalars parsed inline, a `custom` cell of plain strings taken as
+ * parsed, and the draft checked once by `parseCustomer` (which checks the
+ * common case by hand). A row it cannot vouch for (any bad cell, any doubt)
+ * gets `undefined`: the caller then takes {@link rowToCustomer}, which
+ * decides and names every bad column, so messages do not change.
+ */
+export function leanRowReader(header: readonly string[], options: Pick<RowOptions, 'checkEmail'> = {}): (cells: readonly string[]) => Customer | undefined {
+  const placeOf = (column: string): Place => header.indexOf(column);
+  const scalars = [...customerColumns, ...customerColumnsAfterGroups].map(([column, field, type]) => ({ place: placeOf(column), field, type }));
+  const address = (kind: AddressKind) => addressColumnNames[kind].map(([column, field]) => ({ place: placeOf(column), field }));
+  const billing = address('billing');
+  const shipping = address('shipping');
+  const hasKey = header.includes('key');
+  const groupsAt = placeOf('groups');
+  const moreAt = placeOf('more_addresses');
+  const customAt = placeOf('custom');
+  const cellAt = (cells: readonly string[], place: Place): string => (place < 0 ? '' : unguardCell(cells[place] ?? ''));
+  const readAddress = (cells: readonly string[], kind: AddressKind, columns: typeof billing): AddressDraft | undefined => {
+    let draft: Record<string, unknown> | undefined;
+    let line1 = '';
+    let line2 = '';
+    let line3 = '';
+    for (const { place, field } of columns) {
+      const value = cellAt(cells, place);
+      if (value === '') continue;
+      draft ??= { kind, isDefault: true };
+      if (field === 'line1') line1 = value;
+      else if (field === 'line2') line2 = value;
+      else if (field === 'line3') line3 = value;
+      else draft[field] = value;
+    }
+    if (!draft) return undefined;
+    draft.lines = [line1, line2, ...line3.split('\n')];
+    return draft as AddressDraft;
+  };
+  return (cells) => {
+    const draft: Record<string, unknown> = {};
+    for (const { place, field, type } of scalars) {
+      const value = cellAt(cells, place);
+      if (value === '' || value.trim() === '') continue;
+      if (type === 'text') draft[field] = value;
+      else if (type === 'number') {
+        const n = Number(value);
+        if (Number.isNaN(n)) return undefined;
+        draft[field] = n;
+      } else {
+        const lower = value.trim().toLowerCase();
+        if (lower === 'true' || lower === 'yes' || lower === '1' || lower === 'y') draft[field] = true;
+        else if (lower === 'false' || lower === 'no' || lower === '0' || lower === 'n') draft[field] = false;
+        else return undefined;
+      }
+    }
+    if (!hasKey) {
+      if (typeof draft.email !== 'string' || draft.email.trim() === '') return undefined;
+      draft.key = draft.email.trim();
+    }
+    draft.groups = cellAt(cells, groupsAt).split(';');
+    const addresses: AddressDraft[] = [];
+    const billingDraft = readAddress(cells, 'billing', billing);
+    const shippingDraft = readAddress(cells, 'shipping', shipping);
+    if (billingDraft) addresses.push(billingDraft);
+    if (shippingDraft) addresses.push(shippingDraft);
+    const more = cellAt(cells, moreAt);
+    if (more.trim() !== '') {
+      let parsed;
+      try {
+        parsed = MoreAddressesSchema.safeParse(JSON.parse(more));
+      } catch {
+        return undefined;
+      }
+      if (!parsed.success) return undefined;
+      addresses.push(...parsed.data);
+    }
+    draft.addresses = addresses;
+    draft.custom = {};
+    const custom = cellAt(cells, customAt);
+    if (custom.trim() !== '') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(custom);
+      } catch {
+        return undefined;
+      }
+      // What the schema would return as it is; anything else (and `__proto__`, which a copy would not keep) goes to it.
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.hasOwn(parsed, '__proto__')) return undefined;
+      for (const value of Object.values(parsed)) if (typeof value !== 'string') return undefined;
+      draft.custom = parsed;
+    }
+    let customer: Customer;
+    try {
+      customer = parseCustomer(draft as CustomerDraft);
+    } catch {
+      return undefined;
+    }
+    if (options.checkEmail && emailProblem(customer.email)) return undefined;
+    return customer;
+  };
 }
 
 /** The CSV column that holds a canonical field, for messages. */

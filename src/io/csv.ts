@@ -1,12 +1,11 @@
-import { CsvError } from 'csv-parse';
-import { stringify } from 'csv-stringify';
-import { once } from 'node:events';
+import { stringify as stringifyRows } from 'csv-stringify/sync';
 import type { Customer } from '../core/customer.js';
 import { UserError } from '../core/errors.js';
 import { markInvalid } from '../core/invalid-input.js';
-import { assertKnownColumns, CellErrors, csvColumns, customerToRow, rowToCustomer, type CsvRow } from './csv-columns.js';
+import { assertKnownColumns, CellErrors, csvColumns, customerToRow, leanRowReader, rowToCustomer, type CsvRow } from './csv-columns.js';
 import { guardCell, unguardCell } from './formula.js';
-import { csvSyntaxError, openCsvParser, type CsvTextOptions } from './csv-text.js';
+import { csvRecordBatches, type CsvTextOptions } from './csv-text.js';
+import { ChunkedWriter } from './chunked-writer.js';
 
 /** Streaming CSV of canonical customers (SPEC section 3). */
 
@@ -24,35 +23,36 @@ export interface CsvReadOptions extends CsvTextOptions {
 /** Reads canonical customers from a CSV stream; a bad line is a UserError naming the line and every bad column. */
 export async function* readCsv(input: NodeJS.ReadableStream, options: CsvReadOptions): AsyncGenerator<Customer> {
   // Decoded (--encoding, a byte order mark) and split (--delimiter, or as the header is) there.
-  const { parser } = await openCsvParser(input, options);
   let header: string[] | undefined;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+  let lean: ((cells: readonly string[]) => Customer | undefined) | undefined;
+  for await (const { records, lines } of csvRecordBatches(input, options)) {
+    for (let i = 0; i < records.length; i += 1) {
+      const record = records[i];
       if (!header) {
         header = record.map((h) => h.trim());
         assertKnownColumns(header, options.ignoreUnknownColumns ?? false);
+        lean = leanRowReader(header, { checkEmail: options.rejectInvalid });
         continue;
       }
-      const row: CsvRow = {};
-      header.forEach((column, i) => {
-        row[column] = unguardCell(record[i] ?? '');
-      });
-      let customer: Customer;
-      try {
-        customer = rowToCustomer(row, { checkEmail: options.rejectInvalid, fallbackKey: `line ${info.lines}` });
-      } catch (error) {
-        if (!(error instanceof CellErrors)) throw error;
-        const reason = `${options.name}: line ${info.lines}, ${error.message}`;
-        if (!options.rejectInvalid) throw new UserError(reason, `fix the cell${error.cells.length > 1 ? 's' : ''} and run again`);
-        customer = markInvalid(error.partial, { reason, raw: { form: 'csv', row } });
-      }
-      yield customer;
+      // The common valid row takes the lean way; any other gets the whole check and its message.
+      yield lean!(record) ?? checkedRow(header, record, lines[i], options);
     }
+  }
+}
+
+/** A row through {@link rowToCustomer}: the customer, or the UserError (or marked stand-in) naming the line and every bad column. */
+function checkedRow(header: string[], record: string[], line: number, options: CsvReadOptions): Customer {
+  const row: CsvRow = {};
+  header.forEach((column, i) => {
+    row[column] = unguardCell(record[i] ?? '');
+  });
+  try {
+    return rowToCustomer(row, { checkEmail: options.rejectInvalid, fallbackKey: `line ${line}` });
   } catch (error) {
-    if (error instanceof CsvError) throw csvSyntaxError(error, options.name);
-    throw error;
-  } finally {
-    parser.destroy();
+    if (!(error instanceof CellErrors)) throw error;
+    const reason = `${options.name}: line ${line}, ${error.message}`;
+    if (!options.rejectInvalid) throw new UserError(reason, `fix the cell${error.cells.length > 1 ? 's' : ''} and run again`);
+    return markInvalid(error.partial, { reason, raw: { form: 'csv', row } });
   }
 }
 
@@ -65,15 +65,24 @@ export interface CsvWriteOptions {
   columns?: string[];
 }
 
-/** A CSV writer over a stream, with backpressure. Write the header with the first row. */
-export class CsvWriter {
-  private readonly stringifier;
-  private readonly columns: string[];
+/** Rows stringified together: one call of csv-stringify's sync form per batch instead of a stream write per row. */
+const batchRows = 64;
 
-  constructor(private readonly output: NodeJS.WritableStream, private readonly options: CsvWriteOptions = {}) {
+/**
+ * A CSV writer over a stream, with backpressure. Write the header with the
+ * first row. Rows are stringified in batches and written in chunks (a stream
+ * write and an await per row cost more than the row's own work), so call
+ * {@link flush} or {@link end} before the stream ends.
+ */
+export class CsvWriter {
+  private readonly columns: string[];
+  private readonly chunks: ChunkedWriter;
+  private rows: string[][] = [];
+  private headerWritten = false;
+
+  constructor(output: NodeJS.WritableStream, private readonly options: CsvWriteOptions = {}) {
     this.columns = [...(options.leading ?? []), ...(options.columns ?? csvColumns)];
-    this.stringifier = stringify({ header: true, columns: this.columns, eof: true, record_delimiter: 'unix' });
-    this.stringifier.pipe(output, { end: false });
+    this.chunks = new ChunkedWriter(output);
   }
 
   async write(customer: Customer, leading: Record<string, string> = {}): Promise<void> {
@@ -86,14 +95,29 @@ export class CsvWriter {
       const value = row[column] ?? '';
       return this.options.raw ? value : guardCell(value);
     });
-    if (!this.stringifier.write(cells)) await once(this.stringifier, 'drain');
+    this.rows.push(cells);
+    // The header and the first row go out at once: a slow pull shows in its file from its first page.
+    if (this.rows.length >= batchRows || !this.headerWritten) await this.flush();
+  }
+
+  private async writeRows(): Promise<void> {
+    if (this.rows.length === 0 && this.headerWritten) return;
+    const text = stringifyRows(this.rows, { header: !this.headerWritten, columns: this.columns, eof: true, record_delimiter: 'unix' });
+    this.headerWritten = true;
+    this.rows = [];
+    await this.chunks.write(text);
+  }
+
+  /** Hands every row written so far to the stream (with the header when there was a row). */
+  async flush(): Promise<void> {
+    if (this.rows.length > 0) await this.writeRows();
+    await this.chunks.flush();
   }
 
   /** Flushes; writes the header even when there were no rows. */
   async end(): Promise<void> {
-    const done = once(this.stringifier, 'end');
-    this.stringifier.end();
-    await done;
+    await this.writeRows();
+    await this.chunks.flush();
   }
 }
 

@@ -76,7 +76,10 @@ export async function openSink(options: SinkOptions): Promise<RecordSink> {
         await writer.end();
         await done();
       },
-      abort,
+      async abort() {
+        if (!file) await writer.flush().catch(() => undefined);
+        await abort();
+      },
     };
   }
   const lines = chunked!;

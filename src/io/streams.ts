@@ -48,7 +48,7 @@ export function fileError(path: string, what: string, error: unknown): UserError
 }
 
 /** Writes a chunk and waits for `drain` when the stream asks for it. */
-export async function writeChunk(stream: NodeJS.WritableStream, chunk: string): Promise<void> {
+export async function writeChunk(stream: NodeJS.WritableStream, chunk: string | Uint8Array): Promise<void> {
   if (!stream.write(chunk)) await once(stream, 'drain');
 }
 
