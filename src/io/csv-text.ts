@@ -68,13 +68,18 @@ async function openCsvText(input: NodeJS.ReadableStream, options: CsvTextOptions
 
 export async function openCsvParser(input: NodeJS.ReadableStream, options: CsvTextOptions): Promise<OpenedCsv> {
   const { chunks, delimiter, encoding } = await openCsvText(input, options);
+  return { parser: streamParser(chunks, delimiter), delimiter, encoding };
+}
+
+/** csv-parse's stream over the text, each record with its `info`. */
+function streamParser(chunks: AsyncIterable<Buffer>, delimiter: string): Parser {
   const parser = parse({ delimiter, relax_column_count: false, skip_empty_lines: true, info: true });
   const feed = Readable.from(chunks, { objectMode: false });
   feed.on('error', (error) => parser.destroy(error));
   // A reader that stops early (--limit, an error) closes the parser: stop reading the file too.
   parser.on('close', () => feed.destroy());
   feed.pipe(parser);
-  return { parser, delimiter, encoding };
+  return parser;
 }
 
 /** The parsing core of csv-parse, which its stream (the `Parser`) drives chunk by chunk. */
@@ -95,9 +100,15 @@ interface ParserCore {
 export async function* csvRecordBatches(
   input: NodeJS.ReadableStream,
   options: CsvTextOptions,
+  /** `stream`: csv-parse's stream even when its core is there (the tests compare the two ways). */
+  via: 'core' | 'stream' = 'core',
 ): AsyncGenerator<{ records: string[][]; lines: number[] }> {
   const { chunks, delimiter } = await openCsvText(input, options);
-  const core = (parse({ delimiter, relax_column_count: false, skip_empty_lines: true }) as unknown as { api: ParserCore }).api;
+  const core = via === 'core' ? parserCore(parse({ delimiter, relax_column_count: false, skip_empty_lines: true })) : undefined;
+  if (!core) {
+    yield* recordsOfStream(streamParser(chunks, delimiter), options.name);
+    return;
+  }
   let records: string[][] = [];
   let lines: number[] = [];
   const push = (record: string[]) => {
@@ -121,6 +132,27 @@ export async function* csvRecordBatches(
   } finally {
     // A reader that stops early (--limit, an error) stops reading the file too.
     await (chunks as AsyncGenerator<Buffer>).return(undefined);
+  }
+}
+
+/**
+ * The core behind csv-parse's stream: `api`, which its `Parser` sets up and
+ * drives, not in its type definitions. Undefined when a csv-parse other than
+ * the one locked (6.2) has no such core: the reader then takes the stream.
+ */
+export function parserCore(parser: Parser): ParserCore | undefined {
+  const api = (parser as unknown as { api?: Partial<ParserCore> }).api;
+  return typeof api?.parse === 'function' && typeof api.info?.lines === 'number' ? (api as ParserCore) : undefined;
+}
+
+/** The records of csv-parse's stream, one a batch (the way without the core). */
+async function* recordsOfStream(parser: Parser, name: string): AsyncGenerator<{ records: string[][]; lines: number[] }> {
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) yield { records: [record], lines: [info.lines] };
+  } catch (error) {
+    throw error instanceof CsvError ? csvSyntaxError(error, name) : error;
+  } finally {
+    parser.destroy();
   }
 }
 
