@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CustomerSchema, type CustomerDraft, emailKey, normaliseCustomer, parseCustomer } from '../../src/core/customer.js';
+import { CustomerSchema, type CustomerDraft, defaultAddress, emailKey, normaliseCustomer, parseCustomer } from '../../src/core/customer.js';
 import { generateCustomers } from '../../src/emulator/generator.js';
 
 describe('canonical customer', () => {
@@ -46,7 +46,7 @@ describe('canonical customer', () => {
   });
 
   it('keeps custom values as trimmed strings and drops empty ones', () => {
-    expect(normaliseCustomer({ key: 'K', custom: { a: ' x ', b: '', c: undefined } }).custom).toEqual({ a: 'x' });
+    expect(normaliseCustomer({ key: 'K', custom: { a: ' x ', b: '', c: undefined } }).custom).toStrictEqual({ a: 'x' });
   });
 
   it('rejects values outside the contract, naming the field', () => {
@@ -157,5 +157,30 @@ describe('parseCustomer against the schema, field by field', () => {
     for (const address of [{ kind: 'home', lines: [] }, { kind: 3, lines: [] }, { lines: [] }]) expect(same({ key: 'k', addresses: [address] })).toBe(true);
     expect(same({ key: 'k', addresses: [{ kind: 'billing', lines: [] }, { kind: 'shipping', lines: [], city: 3 }] })).toBe(true);
     expect(same({ key: 'k', addresses: [{ kind: 'shipping', lines: ['a'], city: 'C', floor: 2 }] })).toBe(false);
+  });
+});
+
+describe('values a JSONL line may carry that the record never keeps', () => {
+  it('null and NaN are absent, not refused; a null group or line is dropped; no source means no source key', () => {
+    const draft = { key: 'K', note: null, credit: Number.NaN, wholesale: null, groups: [null, ' a '], addresses: [{ kind: 'billing', lines: ['1 Road', null], city: null }] } as unknown as CustomerDraft;
+    const c = parseCustomer(draft);
+    expect(c).toStrictEqual({ key: 'K', addresses: [{ kind: 'billing', isDefault: true, lines: ['1 Road'] }], groups: ['a'], custom: {} });
+    expect('source' in normaliseCustomer({ key: 'K' })).toBe(false);
+  });
+});
+
+describe('defaultAddress', () => {
+  it('the default address of the kind asked for, or none', () => {
+    const c = parseCustomer({
+      key: 'K',
+      addresses: [
+        { kind: 'shipping', lines: ['s1'] },
+        { kind: 'billing', lines: ['b1'] },
+        { kind: 'billing', lines: ['b2'], isDefault: true },
+      ],
+    });
+    expect(defaultAddress(c, 'billing')?.lines).toEqual(['b2']);
+    expect(defaultAddress(c, 'shipping')?.lines).toEqual(['s1']);
+    expect(defaultAddress(parseCustomer({ key: 'K', addresses: [{ kind: 'billing', lines: ['b'] }] }), 'shipping')).toBeUndefined();
   });
 });
