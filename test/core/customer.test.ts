@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CustomerSchema, type CustomerDraft, emailKey, normaliseCustomer, parseCustomer } from '../../src/core/customer.js';
+import { CustomerSchema, type CustomerDraft, defaultAddress, emailKey, normaliseCustomer, parseCustomer } from '../../src/core/customer.js';
 import { generateCustomers } from '../../src/emulator/generator.js';
 
 describe('canonical customer', () => {
@@ -46,7 +46,7 @@ describe('canonical customer', () => {
   });
 
   it('keeps custom values as trimmed strings and drops empty ones', () => {
-    expect(normaliseCustomer({ key: 'K', custom: { a: ' x ', b: '', c: undefined } }).custom).toEqual({ a: 'x' });
+    expect(normaliseCustomer({ key: 'K', custom: { a: ' x ', b: '', c: undefined } }).custom).toStrictEqual({ a: 'x' });
   });
 
   it('rejects values outside the contract, naming the field', () => {
@@ -100,5 +100,87 @@ describe('parseCustomer, checked by hand for speed', () => {
     const extra = { key: 'k', surprise: 1, addresses: [{ kind: 'billing', lines: ['a'], floor: 2 }] } as unknown as Parameters<typeof parseCustomer>[0];
     expect(parseCustomer(extra)).toEqual(viaSchema(extra));
     expect('surprise' in parseCustomer(extra)).toBe(false);
+  });
+});
+
+describe('parseCustomer against the schema, field by field', () => {
+  // The hand check must refuse every value the schema refuses, with the schema's own message; a value
+  // it is unsure of goes to the schema. Each field is given values of the wrong type and edge values.
+  const draftOf = (draft: Record<string, unknown>) => draft as unknown as CustomerDraft;
+  const outcome = (parse: () => unknown) => {
+    try {
+      return JSON.stringify(parse());
+    } catch (error) {
+      return `refused: ${(error as Error).message}`;
+    }
+  };
+  const same = (draft: Record<string, unknown>) => {
+    const expected = outcome(() => CustomerSchema.parse(normaliseCustomer(draftOf(draft))));
+    expect(outcome(() => parseCustomer(draftOf(draft))), JSON.stringify(draft)).toBe(expected);
+    return expected.startsWith('refused');
+  };
+  const text = ['email', 'title', 'firstName', 'middleName', 'lastName', 'company', 'phone', 'mobile', 'altPhone', 'note', 'externalId', 'passwordHash', 'createdAt', 'updatedAt'];
+  const numbers = ['discountPercent', 'credit', 'totalSpent', 'ordersCount'];
+  const booleans = ['marketingOptIn', 'wholesale'];
+  const addressText = ['name', 'company', 'firstName', 'lastName', 'phone', 'externalId', 'city', 'region', 'regionCode', 'postcode', 'country', 'countryCode'];
+
+  it('customer fields of the wrong type or out of range are refused as the schema refuses them', () => {
+    let refused = 0;
+    for (const field of text) for (const value of [3, true, { a: 1 }, ['x']]) refused += Number(same({ key: 'k', [field]: value }));
+    for (const field of numbers) {
+      for (const value of ['3', true, Infinity, -Infinity]) refused += Number(same({ key: 'k', [field]: value }));
+      for (const value of [0, -1.5, 12]) expect(same({ key: 'k', [field]: value })).toBe(false);
+    }
+    for (const field of booleans) {
+      for (const value of ['yes', 1, 0]) refused += Number(same({ key: 'k', [field]: value }));
+      for (const value of [true, false]) expect(same({ key: 'k', [field]: value })).toBe(false);
+    }
+    for (const value of [3, { a: 1 }]) refused += Number(same({ key: value }));
+    for (const value of [19900101, '1990-01-01x', 'x1990-01-01', '1990-1-01', '1990-02-30']) refused += Number(same({ key: 'k', dateOfBirth: value }));
+    for (const value of ['x', 'M', 3, 'mf']) refused += Number(same({ key: 'k', gender: value }));
+    for (const value of ['m', 'f', 'u']) expect(same({ key: 'k', gender: value })).toBe(false);
+    for (const value of ['EN', 'eng', 'e', 3, 'xen', 'en1']) refused += Number(same({ key: 'k', language: value }));
+    for (const value of ['gone', 3, 'Active']) refused += Number(same({ key: 'k', status: value }));
+    for (const value of ['active', 'suspended']) expect(same({ key: 'k', status: value })).toBe(false);
+    expect(refused).toBe(text.length * 4 + numbers.length * 4 + booleans.length * 3 + 2 + 5 + 4 + 6 + 3);
+  });
+
+  it('the source and addresses are checked whole', () => {
+    const sources = [{ system: 's', profile: 'p', id: 3 }, { system: 's', profile: 3, id: 'i' }, { system: 3, profile: 'p', id: 'i' }, { system: 's', profile: 'p' }, 'spiffy', ['s', 'p', 'i']];
+    for (const source of sources) expect(same({ key: 'k', source }), JSON.stringify(source)).toBe(true);
+    // A fourth key is dropped, as the schema drops it.
+    expect(same({ key: 'k', source: { system: 's', profile: 'p', id: 'i', extra: 'x' } })).toBe(false);
+    expect(parseCustomer({ key: 'k', source: { system: 's', profile: 'p', id: 'i', extra: 'x' } as never }).source).toEqual({ system: 's', profile: 'p', id: 'i' });
+    for (const field of addressText) {
+      for (const value of [3, true, ['x']]) expect(same({ key: 'k', addresses: [{ kind: 'billing', lines: [], [field]: value }] }), field).toBe(true);
+    }
+    for (const address of [{ kind: 'home', lines: [] }, { kind: 3, lines: [] }, { lines: [] }]) expect(same({ key: 'k', addresses: [address] })).toBe(true);
+    expect(same({ key: 'k', addresses: [{ kind: 'billing', lines: [] }, { kind: 'shipping', lines: [], city: 3 }] })).toBe(true);
+    expect(same({ key: 'k', addresses: [{ kind: 'shipping', lines: ['a'], city: 'C', floor: 2 }] })).toBe(false);
+  });
+});
+
+describe('values a JSONL line may carry that the record never keeps', () => {
+  it('null and NaN are absent, not refused; a null group or line is dropped; no source means no source key', () => {
+    const draft = { key: 'K', note: null, credit: Number.NaN, wholesale: null, groups: [null, ' a '], addresses: [{ kind: 'billing', lines: ['1 Road', null], city: null }] } as unknown as CustomerDraft;
+    const c = parseCustomer(draft);
+    expect(c).toStrictEqual({ key: 'K', addresses: [{ kind: 'billing', isDefault: true, lines: ['1 Road'] }], groups: ['a'], custom: {} });
+    expect('source' in normaliseCustomer({ key: 'K' })).toBe(false);
+  });
+});
+
+describe('defaultAddress', () => {
+  it('the default address of the kind asked for, or none', () => {
+    const c = parseCustomer({
+      key: 'K',
+      addresses: [
+        { kind: 'shipping', lines: ['s1'] },
+        { kind: 'billing', lines: ['b1'] },
+        { kind: 'billing', lines: ['b2'], isDefault: true },
+      ],
+    });
+    expect(defaultAddress(c, 'billing')?.lines).toEqual(['b2']);
+    expect(defaultAddress(c, 'shipping')?.lines).toEqual(['s1']);
+    expect(defaultAddress(parseCustomer({ key: 'K', addresses: [{ kind: 'billing', lines: ['b'] }] }), 'shipping')).toBeUndefined();
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCustomer, type Customer } from '../../src/core/customer.js';
 import { EmailClaims, findDuplicates } from '../../src/core/duplicates.js';
@@ -45,5 +48,29 @@ describe('EmailClaims', () => {
     }
     // Closing twice is harmless.
     claims.close();
+  });
+});
+
+describe('temporary files', () => {
+  // Each check keeps its seen keys in a SQLite file under the temporary directory: a push or a dry
+  // run must not leave one behind per run. TMPDIR is pointed at a directory of the test's own, so
+  // that other runs on the machine do not count.
+  it('findDuplicates and EmailClaims leave nothing behind in the temporary directory', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'dupes-test-'));
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = own;
+    try {
+      await findDuplicates(from([c('A', 'a@example.com'), c('A')]));
+      expect(readdirSync(own)).toEqual([]);
+      const claims = new EmailClaims();
+      claims.claim('a@example.com', 'A');
+      expect(readdirSync(own)).toHaveLength(1);
+      claims.close();
+      expect(readdirSync(own)).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });

@@ -15,6 +15,7 @@ describe('parseDuration edges', () => {
   it('fractions, +, spaces around; the hint follows signed', () => {
     expect(parseDuration(' 1.5h ', '--lookback')).toBe(5_400_000);
     expect(parseDuration('0.5s', '--lookback')).toBe(500);
+    expect(parseDuration('1.25h', '--lookback')).toBe(4_500_000);
     expect(parseDuration('+2m', '--clock-offset', { signed: true })).toBe(120_000);
     expect(parseDuration('-0', '--clock-offset', { signed: true })).toBe(0);
     expect(() => parseDuration('+2m', '--lookback')).toThrow('--lookback "+2m" is not a span of time');
