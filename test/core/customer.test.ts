@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CustomerSchema, type CustomerDraft, defaultAddress, emailKey, normaliseCustomer, parseCustomer } from '../../src/core/customer.js';
+import { CustomerSchema, type CustomerDraft, customerStatuses, defaultAddress, emailKey, inShapeOrder, normaliseCustomer, parseCustomer } from '../../src/core/customer.js';
 import { generateCustomers } from '../../src/emulator/generator.js';
 
 describe('canonical customer', () => {
@@ -157,6 +157,48 @@ describe('parseCustomer against the schema, field by field', () => {
     for (const address of [{ kind: 'home', lines: [] }, { kind: 3, lines: [] }, { lines: [] }]) expect(same({ key: 'k', addresses: [address] })).toBe(true);
     expect(same({ key: 'k', addresses: [{ kind: 'billing', lines: [] }, { kind: 'shipping', lines: [], city: 3 }] })).toBe(true);
     expect(same({ key: 'k', addresses: [{ kind: 'shipping', lines: ['a'], city: 'C', floor: 2 }] })).toBe(false);
+  });
+});
+
+describe('the hand check vouches for every valid shape (else each record pays for zod)', () => {
+  // A record the check turns away is still right (the schema decides), so only this test sees the check
+  // grow stricter than it must: each valid value of each field, alone and all together.
+  const vouched = (draft: CustomerDraft) => {
+    const customer = normaliseCustomer(draft);
+    const checked = inShapeOrder(customer);
+    expect(checked, JSON.stringify(draft)).toBeDefined();
+    expect(JSON.stringify(checked)).toBe(JSON.stringify(CustomerSchema.parse(customer)));
+  };
+  const full: CustomerDraft = {
+    key: 'K1', email: 'a@b.example', title: 'Dr', firstName: 'Ann', middleName: 'B', lastName: 'Cole', company: 'Co', phone: '1', mobile: '2', altPhone: '3',
+    note: 'n', externalId: 'x', passwordHash: 'h', createdAt: '2020-01-01T00:00:00Z', updatedAt: '2021-01-01T00:00:00Z', dateOfBirth: '2000-02-29', gender: 'f', language: 'nl',
+    status: 'guest', discountPercent: 0, credit: -1.5, totalSpent: 12, ordersCount: 3, marketingOptIn: false, wholesale: true, groups: ['a', 'b'], custom: { z: '1', a: '2' },
+    source: { system: 's', profile: 'p', id: 'i' },
+    addresses: [
+      { kind: 'billing', isDefault: true, lines: ['1 Road', 'Flat 2'], name: 'N', company: 'C', firstName: 'F', lastName: 'L', phone: 'P', externalId: 'E', city: 'Town', region: 'R', regionCode: 'RC', postcode: 'PC', country: 'Land', countryCode: 'NL' },
+      { kind: 'shipping', isDefault: true, lines: [] },
+      { kind: 'shipping', isDefault: false, lines: ['x'] },
+    ],
+  };
+
+  it('a record with every field, and one with only its key', () => {
+    vouched(full);
+    vouched({ key: 'k' });
+    vouched({ key: 'k', addresses: [], groups: [], custom: {} });
+  });
+
+  it('each value each field may hold', () => {
+    for (const gender of ['m', 'f', 'u'] as const) vouched({ key: 'k', gender });
+    for (const status of customerStatuses) vouched({ key: 'k', status });
+    for (const dateOfBirth of ['1990-01-01', '2024-12-31']) vouched({ key: 'k', dateOfBirth });
+    for (const value of [0, -1.5, 1e9]) vouched({ key: 'k', discountPercent: value, credit: value, totalSpent: value, ordersCount: value });
+    for (const value of [true, false]) vouched({ key: 'k', marketingOptIn: value, wholesale: value });
+    vouched({ key: 'k', language: 'en' });
+    for (const [name, value] of Object.entries(full)) vouched({ key: 'k', [name]: value });
+  });
+
+  it('every generated customer', () => {
+    for (const customer of generateCustomers(200, 11)) vouched({ ...customer, source: { system: 'spiffy', profile: 'p', id: customer.key } });
   });
 });
 
