@@ -7,7 +7,7 @@ import { createAuth, type AuthProvider } from './auth.js';
 import { emitHttpEvent, describeHttpEvent, type HttpEvent } from './events.js';
 import { TokenBucket, sleep } from './rate-limit.js';
 import { backoffDelay, defaultRetryPolicy, isRetryableNetworkError, isRetryableStatus, retryAfterMs, type RetryPolicy } from './retry-policy.js';
-import { vouch } from '../core/read/vouch.js';
+import { vouch } from './vouch.js';
 
 /**
  * The one HTTP core every dialect uses: keep-alive pool, token-bucket rate

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { vouch } from '../../../src/core/read/vouch.js';
-import { ListAnswerSchema as SpiffyList } from '../../../src/dialects/spiffy/schema.js';
-import { ListEnvelopeSchema as CabinetryList } from '../../../src/dialects/cabinetry/schema.js';
+import { vouch } from '../../src/http/vouch.js';
+import { ListAnswerSchema as SpiffyList } from '../../src/dialects/spiffy/schema.js';
+import { ListEnvelopeSchema as CabinetryList } from '../../src/dialects/cabinetry/schema.js';
 
 /**
  * The hand check that stands in for zod on the common wire answer: it may
