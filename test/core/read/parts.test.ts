@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { flatten, readPartitions } from '../../../src/core/read/engine.js';
 import type { IdWindowSource } from '../../../src/core/read/id-windows.js';
 import { idPartPlan, planIdParts, planRangeParts, rangePartPlan, ReadPartSchema, type ReadPart } from '../../../src/core/read/parts.js';
-import type { Range, RangeSource } from '../../../src/core/read/range-windows.js';
+import { fakeRangeSource, second, type RangeItem } from '../../helpers/fake-range-source.js';
 
 /**
  * Parts that other processes read (`migrate --workers`): planned once, stored
@@ -55,29 +55,13 @@ describe('id parts', () => {
 });
 
 describe('creation-time parts', () => {
-  interface Item {
-    key: string;
-    created: number;
-  }
-  const second = 1000;
-
   it('places bounds where the customers are (most created in one recent year), and the parts read each once', async () => {
     const year = 365 * 86_400 * second;
     const start = 50 * year;
-    const items: Item[] = Array.from({ length: 900 }, (_, i) => ({ key: `c${i}`, created: start + Math.floor((i * year) / 900 / second) * second }));
+    const items: RangeItem[] = Array.from({ length: 900 }, (_, i) => ({ key: `c${i}`, created: start + Math.floor((i * year) / 900 / second) * second }));
     items.push({ key: 'early', created: 3 * year });
-    const list = [...items];
-    const source: RangeSource<Item> = {
-      name: 'fake search',
-      pageSize: 20,
-      resolution: second,
-      keyOf: (item) => item.key,
-      positionOf: (item) => item.created,
-      async fetch(range: Range, page: number, limit: number) {
-        const inside = list.filter((i) => i.created >= range.from && i.created < range.to);
-        return { items: inside.slice((page - 1) * limit, page * limit), total: inside.length };
-      },
-    };
+    const { state, source } = fakeRangeSource(items);
+    const list = state.list;
     const end = 60 * year;
     const parts: ReadPart[] = await planRangeParts(source, { range: { from: 0, to: end }, concurrency: 4 });
     expect(parts.length).toBeGreaterThanOrEqual(8);

@@ -1,50 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { flatten, readPartitions } from '../../../src/core/read/engine.js';
-import { cutRange, rangeWindowPlan, type Range, type RangeSource } from '../../../src/core/read/range-windows.js';
+import { cutRange, rangeWindowPlan, type RangeSource } from '../../../src/core/read/range-windows.js';
+import { fakeRangeSource, second, type RangeItem } from '../../helpers/fake-range-source.js';
 
-/**
- * Windows over an immutable range (creation times), as Propeller's search
- * offers: a total per answer, page/offset, bounds both inclusive to the
- * second. The fake API lists a window in an order of its own (by a hash of
- * the key), so nothing may depend on the order of an answer.
- */
-interface Item {
-  key: string;
-  created: number;
-}
-
-const second = 1000;
-
-function shop(items: Item[], churn?: (n: number, list: Item[]) => void) {
-  const state = { list: [...items], requests: 0, inFlight: 0, peak: 0 };
-  const scramble = (key: string) => [...key].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1009, 7);
-  const source: RangeSource<Item> = {
-    name: 'fake search',
-    pageSize: 20,
-    resolution: second,
-    keyOf: (item) => item.key,
-    positionOf: (item) => item.created,
-    async fetch(range: Range, page: number, limit: number) {
-      state.requests += 1;
-      const n = state.requests;
-      state.inFlight += 1;
-      state.peak = Math.max(state.peak, state.inFlight);
-      await new Promise((resolve) => setTimeout(resolve, n % 3));
-      state.inFlight -= 1;
-      churn?.(n, state.list);
-      // Inclusive at both ends, to the second: [from, to - 1 s].
-      const inWindow = state.list.filter((i) => i.created >= range.from && i.created <= range.to - second);
-      inWindow.sort((a, b) => scramble(a.key) - scramble(b.key) || a.key.localeCompare(b.key));
-      return { items: inWindow.slice((page - 1) * limit, page * limit), total: inWindow.length };
-    },
-  };
-  return { state, source };
-}
 
 /** 600 customers: most spread over a year, a dense month, and 45 created in the same second (an import). */
-function base(): Item[] {
+function base(): RangeItem[] {
   const start = Date.UTC(2024, 0, 1);
-  const items: Item[] = [];
+  const items: RangeItem[] = [];
   for (let i = 0; i < 400; i += 1) items.push({ key: `spread-${i}`, created: start + Math.floor((i * 365 * 86_400_000) / 400 / second) * second });
   for (let i = 0; i < 155; i += 1) items.push({ key: `month-${i}`, created: start + 90 * 86_400_000 + i * 7 * 3600 * second });
   for (let i = 0; i < 45; i += 1) items.push({ key: `import-${i}`, created: start + 200 * 86_400_000 });
@@ -53,8 +16,8 @@ function base(): Item[] {
 
 const range = { from: Date.UTC(2020, 0, 1), to: Date.UTC(2026, 0, 1) };
 
-async function readAll(source: RangeSource<Item>, concurrency: number, want?: number): Promise<Item[]> {
-  const out: Item[] = [];
+async function readAll(source: RangeSource<RangeItem>, concurrency: number, want?: number): Promise<RangeItem[]> {
+  const out: RangeItem[] = [];
   for await (const item of flatten(readPartitions(rangeWindowPlan(source, { range, concurrency, want }), { concurrency }))) out.push(item);
   return out;
 }
@@ -74,7 +37,7 @@ describe('range windows', () => {
   it('reads every customer once, window after window in order of creation, whatever order an answer comes in', async () => {
     let order: string[] | undefined;
     for (const concurrency of [1, 4, 8]) {
-      const { state, source } = shop(base());
+      const { state, source } = fakeRangeSource(base());
       const got = await readAll(source, concurrency);
       expect(got.map((i) => i.key).sort()).toEqual(base().map((i) => i.key).sort());
       // Windows come in range order: a customer is never followed by one created a window (weeks here) earlier.
@@ -90,7 +53,7 @@ describe('range windows', () => {
 
   it('nothing lost, nothing twice while customers are created and deleted meanwhile', async () => {
     const deleted = new Set<string>();
-    const { source } = shop(base(), (n, list) => {
+    const { source } = fakeRangeSource(base(), (n, list) => {
       const victim = list[(n * 37) % list.length];
       if (victim && n % 2 === 0) {
         list.splice(list.indexOf(victim), 1);
@@ -106,10 +69,10 @@ describe('range windows', () => {
   });
 
   it('completes each page through the gate (per-customer details), within the concurrency, in order', async () => {
-    const { source } = shop(base());
+    const { source } = fakeRangeSource(base());
     let inFlight = 0;
     let peak = 0;
-    const detailed: RangeSource<Item> = {
+    const detailed: RangeSource<RangeItem> = {
       ...source,
       enrich: (items, gate) =>
         Promise.all(items.map((item) => gate.run(async () => {
@@ -120,7 +83,7 @@ describe('range windows', () => {
           return { ...item, key: `${item.key}+details` };
         }))),
     };
-    const plain = (await readAll(shop(base()).source, 4)).map((i) => `${i.key}+details`);
+    const plain = (await readAll(fakeRangeSource(base()).source, 4)).map((i) => `${i.key}+details`);
     const got = (await readAll(detailed, 4)).map((i) => i.key);
     expect(got).toEqual(plain);
     expect(peak).toBeGreaterThan(1);
@@ -128,13 +91,13 @@ describe('range windows', () => {
   });
 
   it('stops (exit 3) when the API does not apply the range filter, instead of reading the list again and again', async () => {
-    const { source } = shop(base());
-    const unfiltered: RangeSource<Item> = { ...source, fetch: (_range, page, limit) => source.fetch(range, page, limit) };
+    const { source } = fakeRangeSource(base());
+    const unfiltered: RangeSource<RangeItem> = { ...source, fetch: (_range, page, limit) => source.fetch(range, page, limit) };
     await expect(readAll(unfiltered, 4)).rejects.toThrow(/does not apply that filter/);
   });
 
   it('stops planning at --limit', async () => {
-    const { state, source } = shop(base());
+    const { state, source } = fakeRangeSource(base());
     const got = await readAll(source, 4, 10);
     expect(got.length).toBeGreaterThanOrEqual(10);
     expect(state.requests).toBeLessThan(30);
