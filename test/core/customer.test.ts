@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CustomerSchema, type CustomerDraft, customerStatuses, defaultAddress, emailKey, inShapeOrder, normaliseCustomer, parseCustomer } from '../../src/core/customer.js';
+import { AddressSchema, CustomerSchema, type CustomerDraft, canonicalInOnePass, customerStatuses, defaultAddress, emailKey, normaliseCustomer, parseCustomer } from '../../src/core/customer.js';
 import { generateCustomers } from '../../src/emulator/generator.js';
 
 describe('canonical customer', () => {
@@ -164,10 +164,9 @@ describe('the hand check vouches for every valid shape (else each record pays fo
   // A record the check turns away is still right (the schema decides), so only this test sees the check
   // grow stricter than it must: each valid value of each field, alone and all together.
   const vouched = (draft: CustomerDraft) => {
-    const customer = normaliseCustomer(draft);
-    const checked = inShapeOrder(customer);
+    const checked = canonicalInOnePass(draft);
     expect(checked, JSON.stringify(draft)).toBeDefined();
-    expect(JSON.stringify(checked)).toBe(JSON.stringify(CustomerSchema.parse(customer)));
+    expect(JSON.stringify(checked)).toBe(JSON.stringify(CustomerSchema.parse(normaliseCustomer(draft))));
   };
   const full: CustomerDraft = {
     key: 'K1', email: 'a@b.example', title: 'Dr', firstName: 'Ann', middleName: 'B', lastName: 'Cole', company: 'Co', phone: '1', mobile: '2', altPhone: '3',
@@ -197,8 +196,49 @@ describe('the hand check vouches for every valid shape (else each record pays fo
     for (const [name, value] of Object.entries(full)) vouched({ key: 'k', [name]: value });
   });
 
+  it('drafts as a mapping hands them over: untrimmed, empty, null and NaN values, extra keys, no lists', () => {
+    vouched({ key: ' k ', title: '  ', firstName: ' Ann ', credit: Number.NaN, note: null, extra: 'x', groups: undefined, custom: undefined } as unknown as CustomerDraft);
+    vouched({ key: 'k', groups: [' a ', 'a', ''], custom: { a: ' 1 ', b: '', c: undefined }, source: { system: 's', profile: 'p', id: 'i', more: 1 } } as unknown as CustomerDraft);
+    vouched({ key: 'k', addresses: [{ kind: 'billing', lines: [' 1 Road ', '', 'x', ''], city: ' C ', postcode: '', floor: 2 }, { kind: 'billing', isDefault: true }] } as unknown as CustomerDraft);
+  });
+
   it('every generated customer', () => {
     for (const customer of generateCustomers(200, 11)) vouched({ ...customer, source: { system: 'spiffy', profile: 'p', id: customer.key } });
+  });
+});
+
+describe('parseCustomer against the schema, random drafts', () => {
+  // Whatever a draft holds, the one-pass check and the schema give the same record or the same refusal.
+  it('the same outcome for 5,000 drafts of random values', () => {
+    let seed = 17;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const pick = <T,>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
+    const values: unknown[] = ['x', ' y ', '', '  ', 'en', 'EN', 'm', 'active', '1990-01-01', '1990-02-30', 0, -1.5, Number.NaN, Infinity, true, false, null, undefined, { a: 1 }, ['z'], [], {}];
+    const names = [...Object.keys(CustomerSchema.shape), 'extra'];
+    const addressNames = [...Object.keys(AddressSchema.shape), 'floor'];
+    const outcome = (parse: () => unknown) => {
+      try {
+        return JSON.stringify(parse());
+      } catch (error) {
+        return `refused: ${(error as Error).name} ${(error as Error).message}`;
+      }
+    };
+    let accepted = 0;
+    for (let i = 0; i < 5000; i += 1) {
+      const draft: Record<string, unknown> = { key: random() < 0.9 ? 'k' : pick(values) };
+      for (let n = Math.floor(random() * 4); n > 0; n -= 1) draft[pick(names)] = pick(values);
+      if (random() < 0.5) draft.addresses = [{ kind: pick(['billing', 'shipping', 'home']), lines: random() < 0.8 ? ['a', pick(values)] : pick(values), [pick(addressNames)]: pick(values) }];
+      if (random() < 0.3) draft.groups = [pick(values), 'g'];
+      if (random() < 0.3) draft.custom = { c: pick(values) };
+      if (random() < 0.2) draft.source = pick([{ system: 's', profile: 'p', id: pick(values) }, pick(values)]);
+      const asDraft = draft as unknown as CustomerDraft;
+      const expected = outcome(() => CustomerSchema.parse(normaliseCustomer(asDraft)));
+      if (!expected.startsWith('refused')) accepted += 1;
+      expect(outcome(() => parseCustomer(asDraft)), JSON.stringify(draft)).toBe(expected);
+    }
+    // Both kinds of outcome are well represented.
+    expect(accepted).toBeGreaterThan(1000);
+    expect(accepted).toBeLessThan(4500);
   });
 });
 

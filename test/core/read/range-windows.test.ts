@@ -3,7 +3,6 @@ import { flatten, readPartitions } from '../../../src/core/read/engine.js';
 import { cutRange, rangeWindowPlan, type RangeSource } from '../../../src/core/read/range-windows.js';
 import { fakeRangeSource, second, type RangeItem } from '../../helpers/fake-range-source.js';
 
-
 /** 600 customers: most spread over a year, a dense month, and 45 created in the same second (an import). */
 function base(): RangeItem[] {
   const start = Date.UTC(2024, 0, 1);
