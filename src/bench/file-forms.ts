@@ -10,6 +10,7 @@ import { CsvWriter, readCsv, writeCsv } from '../io/csv.js';
 import { readJsonl } from '../io/jsonl.js';
 import { ChunkedWriter } from '../io/chunked-writer.js';
 import { finish } from '../io/streams.js';
+import { median } from './process.js';
 
 /**
  * CSV → canonical → JSONL against the bare floor (csv-parse → csv-stringify
@@ -77,11 +78,6 @@ async function timed(run: () => Promise<unknown>): Promise<{ wall: number; cpu: 
   return { wall: (performance.now() - started) / 1000, cpu: (used.user + used.system) / 1e6 };
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 /**
  * Warms both passes up, then alternates them (bare, canonical, back, bare,

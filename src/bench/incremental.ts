@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { dialects } from '../dialects/registry.js';
 import type { EmulatorHandle, EmulatorOptions } from '../emulator/types.js';
+import { cliPath, runNode, type ProcessRun } from './process.js';
 
 /**
  * `npm run bench`, incremental migrations (issue 14): N Spiffy customers
@@ -27,17 +26,8 @@ export interface IncrementalRun {
   targetWrites: number;
 }
 
-const cli = fileURLToPath(new URL('../../bin/custsync.js', import.meta.url));
-
-function migrate(args: string[]): Promise<{ code: number | null; ms: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [cli, 'migrate', ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, ms: performance.now() - started, stderr }));
-  });
+function migrate(args: string[]): Promise<ProcessRun> {
+  return runNode([cliPath, 'migrate', ...args]);
 }
 
 async function start(dialect: string, options: EmulatorOptions & Record<string, unknown>): Promise<EmulatorHandle> {

@@ -1,21 +1,20 @@
-import { createReadStream, createWriteStream, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, createWriteStream, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate } from '../core/migrate/pipeline.js';
-import { stateIdOf } from '../core/migrate/index.js';
-import { pushRecords } from '../core/push.js';
-import { openState } from '../core/state/open.js';
-import { resolveEndpoint, type Endpoint } from '../dialects/endpoint.js';
+import { dialects } from '../dialects/registry.js';
 import { generateCustomers } from '../emulator/generator.js';
-import type { EmulatorOptions } from '../emulator/types.js';
-import { CsvWriter, readCsv } from '../io/csv.js';
+import type { EmulatorHandle, EmulatorOptions } from '../emulator/types.js';
+import { CsvWriter } from '../io/csv.js';
 import { finish } from '../io/streams.js';
-import { silentLogger } from '../ui/logger.js';
+import { cliPath, median, probeUrl, runNode } from './process.js';
 
 /**
  * Benchmarks of writes (issue 16): `migrate` sandbox → sandbox and `push`
- * CSV → sandbox, in-process, with the emulators' latency. Each figure is the
+ * CSV → sandbox, custsync as a whole process as a user runs it, the
+ * emulators (with their latency) in the bench process: a remote platform
+ * does not share custsync's one JS thread, so neither does its emulator
+ * here (as in the read bench). Each figure is the
  * median of several runs after a warm-up run, each run on fresh emulators
  * and a fresh state. The floor is `target requests × latency / concurrency`:
  * the time the target's answers take when `--concurrency` requests are in
@@ -41,10 +40,11 @@ export interface WriteRun {
   targetRequests: number;
   floorMs: number;
   ratio: number;
-  /** migrate: when the source read ended (it overlaps the writes), ms from the start. */
+  /** migrate: when the source emulator sent its last answer (the read overlaps the writes), ms from the start. */
   readMs?: number;
-  /** CPU time of the bench process (custsync and the emulators, which run in it) over the elapsed time: near 1, the run waited for the one JS thread, not for the latency. */
+  /** custsync's CPU time over the elapsed time: near 1, the run waited for its one JS thread, not for the latency. */
   cpuShare: number;
+  /** custsync's own peak RSS (the emulators not included). */
   peakRssMb: number;
 }
 
@@ -60,12 +60,6 @@ export interface WriteBenchResult extends WriteRun {
 const sandboxOf = (id: string, customers: number, latencyMs: number, seed: number): EmulatorOptions =>
   ({ customers, latencyMs, seed, ...(id === 'spiffy' ? { rateLimit: { limit: 1_000_000 } } : {}) }) as EmulatorOptions;
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 async function makeCsv(path: string, count: number): Promise<void> {
   const output = createWriteStream(path);
   const writer = new CsvWriter(output);
@@ -74,48 +68,50 @@ async function makeCsv(path: string, count: number): Promise<void> {
   await finish(output);
 }
 
+const start = (id: string, options: EmulatorOptions): Promise<EmulatorHandle> => dialects[id].emulator!.start(options);
+
 async function once(options: WriteBenchOptions, customers: number, csv: string | undefined): Promise<WriteRun> {
   const { to, latencyMs, concurrency } = options;
-  const common = { log: silentLogger, concurrency, file: { rawCsv: false, ignoreUnknownColumns: false } };
   const dir = mkdtempSync(join(tmpdir(), 'custsync-bench-'));
-  const endpoints: Endpoint[] = [];
-  const state = options.kind === 'migrate' ? await openState(dir) : undefined;
-  let peakRss = process.memoryUsage.rss();
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+  const handles: EmulatorHandle[] = [];
   try {
-    const target = await resolveEndpoint(`sandbox:${to}`, { ...common, flag: '--to', sandbox: sandboxOf(to, 0, latencyMs, 2) });
-    endpoints.push(target);
-    let records: number;
-    let error: unknown;
-    let readMs: number | undefined;
+    const target = await start(to, sandboxOf(to, 0, latencyMs, 2));
+    handles.push(target);
+    let lastSourceAnswer = 0;
     // The source emulator generates its customers when it starts: before the clock runs.
-    const source = options.kind === 'migrate' ? await resolveEndpoint('sandbox:resultset', { ...common, flag: '--from', sandbox: sandboxOf('resultset', customers, latencyMs, 1) }) : undefined;
-    if (source) endpoints.push(source);
-    const cpu = process.cpuUsage();
+    const source =
+      options.kind === 'migrate' ? await start('resultset', { ...sandboxOf('resultset', customers, latencyMs, 1), log: () => (lastSourceAnswer = performance.now()) }) : undefined;
+    if (source) handles.push(source);
+    const profiles = join(dir, 'profiles.json');
+    writeFileSync(profiles, JSON.stringify({ profiles: { target: target.profile, ...(source ? { source: source.profile } : {}) } }));
+    const rssFile = join(dir, 'rss');
+    const cpuFile = join(dir, 'cpu');
+    const args = source ? ['migrate', '--from', 'source'] : ['push', '--input', csv!];
     const started = performance.now();
-    if (source) {
-      const result = await migrate({ source: { ...source, stateId: stateIdOf(source) }, target: { ...target, stateId: stateIdOf(target) }, state, log: silentLogger });
-      await result.outcomes.dispose();
-      records = result.counts.created + result.counts.updated;
-      error = result.error;
-      readMs = result.durations.readMs;
-    } else {
-      const outcome = await pushRecords({ records: readCsv(createReadStream(csv!), { name: csv! }), target, mode: 'upsert' });
-      records = outcome.counts.created + outcome.counts.updated;
-      error = outcome.error;
+    const result = await runNode(
+      ['--import', probeUrl, cliPath, ...args, '--to', 'target', '--profiles', profiles, '--state', join(dir, 'state'), '--concurrency', String(concurrency), '--quiet', '--summary-format', 'json'],
+      { CUSTSYNC_BENCH_RSS: rssFile, CUSTSYNC_BENCH_CPU: cpuFile },
+    );
+    const elapsedMs = result.ms;
+    const summary = JSON.parse(result.stderr.trim().split('\n').at(-1) ?? '{}') as { created?: number; updated?: number };
+    const records = (summary.created ?? 0) + (summary.updated ?? 0);
+    if (result.code !== 0 || records !== customers) {
+      throw new Error(`bench: ${records} of ${customers} customers written to ${to}, exit ${result.code}: ${result.stderr.trim().split('\n').slice(-3).join(' / ')}`);
     }
-    const elapsedMs = performance.now() - started;
-    const used = process.cpuUsage(cpu);
-    const cpuShare = (used.user + used.system) / 1000 / elapsedMs;
-    if (error) throw error;
-    if (records !== customers) throw new Error(`bench: ${records} of ${customers} customers written to ${to}`);
-    const targetRequests = target.emulator!.stats().requests;
+    const targetRequests = target.stats().requests;
     const floorMs = (targetRequests * latencyMs) / concurrency;
-    return { records, elapsedMs, targetRequests, floorMs, ratio: elapsedMs / floorMs, readMs, cpuShare, peakRssMb: peakRss / 1024 / 1024 };
+    return {
+      records,
+      elapsedMs,
+      targetRequests,
+      floorMs,
+      ratio: elapsedMs / floorMs,
+      readMs: source ? lastSourceAnswer - started : undefined,
+      cpuShare: Number(readFileSync(cpuFile, 'utf8')) / 1000 / elapsedMs,
+      peakRssMb: Number(readFileSync(rssFile, 'utf8')) / 1024,
+    };
   } finally {
-    clearInterval(sampler);
-    await state?.close();
-    for (const endpoint of endpoints.reverse()) await endpoint.close();
+    for (const handle of handles.reverse()) await handle.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -165,7 +161,7 @@ export async function benchWrite(options: WriteBenchOptions): Promise<WriteBench
       `  ${what}: median of ${options.runs} ${(result.elapsedMs / 1000).toFixed(2)} s, ${result.targetRequests} target requests, floor ${(result.floorMs / 1000).toFixed(2)} s, ` +
         `ratio ${result.ratio.toFixed(2)}× (goal ≤ 1.2); ${per}; ` +
         (result.readMs !== undefined ? `source read done at ${(result.readMs / 1000).toFixed(2)} s (overlapped); ` : '') +
-        `CPU ${(result.cpuShare * 100).toFixed(0)}% of the time; peak RSS ${result.peakRssMb.toFixed(0)} MB`,
+        `custsync's CPU ${(result.cpuShare * 100).toFixed(0)}% of the time; its peak RSS ${result.peakRssMb.toFixed(0)} MB`,
     );
     return result;
   } finally {
@@ -175,7 +171,10 @@ export async function benchWrite(options: WriteBenchOptions): Promise<WriteBench
 
 /** The write goals of issue 16, one line each. */
 export async function benchWrites(options: { customers: number; pushCustomers: number; latencyMs: number; concurrency: number; runs: number; targets?: string[] }): Promise<WriteBenchResult[]> {
-  console.log(`writes: ${options.latencyMs} ms latency, concurrency ${options.concurrency}, ${availableParallelism()} cores, median of ${options.runs} runs after a warm-up`);
+  console.log(
+    `writes: ${options.latencyMs} ms latency, concurrency ${options.concurrency}, ${availableParallelism()} cores, median of ${options.runs} runs after a warm-up ` +
+      '(custsync a process of its own, start-up included; the emulators in this process)',
+  );
   const results: WriteBenchResult[] = [];
   for (const to of options.targets ?? ['propeller', 'resultset', 'cabinetry', 'spiffy']) {
     results.push(await benchWrite({ kind: 'migrate', to, customers: options.customers, latencyMs: options.latencyMs, concurrency: options.concurrency, runs: options.runs }));

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { idWindowPlan, type IdWindowSource } from '../core/read/id-windows.js';
 import { dialects } from '../dialects/registry.js';
 import type { EmulatorHandle, EmulatorOptions } from '../emulator/types.js';
 import type { Profile } from '../profiles/schema.js';
+import { cliPath as cli, median, probeUrl as probe, runNode } from './process.js';
 import { hasNaiveLoop, type NaiveResult } from './read-naive.js';
 
 /**
@@ -31,42 +31,16 @@ export interface ReadBenchOptions {
   print?: (line: string) => void;
 }
 
-const cli = fileURLToPath(new URL('../../bin/custsync.js', import.meta.url));
 const naiveScript = fileURLToPath(new URL('./read-naive.js', import.meta.url));
-const probe = new URL('./rss-probe.js', import.meta.url).href;
 /** Page sizes as a user's profile would have them: each API's largest, ResultSet's default. */
 const pageSizes: Record<string, number> = { spiffy: 50, cabinetry: 100, resultset: 100, propeller: 100 };
 
 const ms = (n: number) => `${Math.round(n)} ms`;
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const fixed = (n: number, digits = 2) => n.toFixed(digits);
-
-interface Run {
-  code: number | null;
-  ms: number;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Promise<Run & { stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, ms: performance.now() - started, stderr, stdout }));
-  });
-}
 
 /** The page loop in a process of its own (timed inside it: Node's own start-up is not counted against it). */
 async function naive(dialect: string, profile: Profile, pageSize: number, stopAfter?: number): Promise<NaiveResult> {
-  const result = await run([naiveScript, dialect, JSON.stringify(profile), String(pageSize), ...(stopAfter === undefined ? [] : [String(stopAfter)])]);
+  const result = await runNode([naiveScript, dialect, JSON.stringify(profile), String(pageSize), ...(stopAfter === undefined ? [] : [String(stopAfter)])]);
   if (result.code !== 0) throw new Error(`the page loop over ${dialect} failed: ${result.stderr.trim()}`);
   return JSON.parse(result.stdout) as NaiveResult;
 }
@@ -141,7 +115,7 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
 
     // Start-up: the CLI's own cost on every run.
     const versions: number[] = [];
-    for (let i = 0; i < 7; i += 1) versions.push((await run([cli, '--version'])).ms);
+    for (let i = 0; i < 7; i += 1) versions.push((await runNode([cli, '--version'])).ms);
     versions.sort((a, b) => a - b);
     print(`start-up: custsync --version ${ms(versions[3])} (median of 7; fastest ${ms(versions[0])}; target < 150 ms)`);
 
@@ -169,7 +143,7 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
           const cpuFile = join(dir, 'cpu');
           const before = handle.stats().requests;
           const mark = replies.length;
-          const result = await run(['--import', probe,
+          const result = await runNode(['--import', probe,
             cli, 'pull', '--from', 'shop', '--profiles', file, '--format', 'jsonl', '-o', out, '--force', '--concurrency', String(concurrency), '--quiet',
             ...(limit === undefined ? [] : ['--limit', String(limit)]),
           ], { CUSTSYNC_BENCH_CPU: cpuFile });
@@ -238,7 +212,7 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
       const { handle } = await emulator('cabinetry', { customers: 3000, latencyMs });
       try {
         const file = profilesFile(dir, { ...handle.profile, pageSize: 50, rateLimit });
-        const result = await run([cli, 'pull', '--from', 'shop', '--profiles', file, '--format', 'jsonl', '-o', join(dir, 'rate.jsonl'), '--concurrency', '8', '--quiet']);
+        const result = await runNode([cli, 'pull', '--from', 'shop', '--profiles', file, '--format', 'jsonl', '-o', join(dir, 'rate.jsonl'), '--concurrency', '8', '--quiet']);
         const stats = handle.stats();
         print(
           `profile rateLimit ${rateLimit.perSecond}/s, burst ${rateLimit.burst}, concurrency 8 (cabinetry, ${stats.requests} calls, exit ${result.code}): ` +
@@ -259,7 +233,7 @@ export async function benchRead(options: ReadBenchOptions = {}): Promise<void> {
         const file = profilesFile(dir, { ...handle.profile, pageSize: 50 });
         const rssFile = join(dir, 'rss');
         const out = join(dir, 'big.jsonl');
-        const result = await run(['--import', probe, cli, 'pull', '--from', 'shop', '--profiles', file, '--format', 'jsonl', '-o', out, '--concurrency', '8', '--quiet'], {
+        const result = await runNode(['--import', probe, cli, 'pull', '--from', 'shop', '--profiles', file, '--format', 'jsonl', '-o', out, '--concurrency', '8', '--quiet'], {
           CUSTSYNC_BENCH_RSS: rssFile,
         });
         const rss = Number(readFileSync(rssFile, 'utf8')) / 1024;

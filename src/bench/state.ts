@@ -10,6 +10,7 @@ import { openState } from '../core/state/open.js';
 import { formatCounts } from '../core/summary.js';
 import { resolveEndpoint, type Endpoint } from '../dialects/endpoint.js';
 import { silentLogger } from '../ui/logger.js';
+import { median } from './process.js';
 
 /**
  * Benchmark: the same migration (N customers resultset → propeller, sandbox
@@ -127,10 +128,4 @@ export async function benchState(options: StateBenchOptions = {}): Promise<void>
       await rm(dir, { recursive: true, force: true });
     }
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
