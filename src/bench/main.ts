@@ -17,9 +17,18 @@ const sizes = (process.env.BENCH_SIZES ?? '50000,200000').split(',').map(Number)
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+/** BENCH_ONLY=files,writes,reads,incremental,state runs those parts only (default: all). */
+const only = process.env.BENCH_ONLY?.split(',');
+const parts = ['files', 'writes', 'reads', 'incremental', 'state'];
+const unknownPart = only?.find((part) => !parts.includes(part));
+if (unknownPart) {
+  console.error(`BENCH_ONLY: no part "${unknownPart}" (parts: ${parts.join(', ')})`);
+  process.exit(2);
+}
+const wanted = (part: string) => !only || only.includes(part);
 console.log(`machine: ${availableParallelism()} cores, node ${process.version}`);
-console.log(`CSV → canonical → JSONL and back vs bare csv-parse → csv-stringify (warmed up, alternated, median of ${runs})`);
-for (const size of sizes) {
+if (wanted('files')) console.log(`CSV → canonical → JSONL and back vs bare csv-parse → csv-stringify (warmed up, alternated, median of ${runs})`);
+for (const size of wanted('files') ? sizes : []) {
   const f = await benchFileForms(size, runs);
   console.log(
     `  ${fmt(f.records)} records (${f.megabytes.toFixed(1)} MB): canonical ${fmt(f.canonicalPerSecond)} rec/s, bare ${fmt(f.barePerSecond)} rec/s, ` +
@@ -27,7 +36,7 @@ for (const size of sizes) {
   );
 }
 
-await benchWrites({
+if (wanted('writes')) await benchWrites({
   customers: Number(process.env.BENCH_MIGRATE ?? 3000),
   pushCustomers: Number(process.env.BENCH_PUSH ?? 10_000),
   latencyMs: 20,
@@ -37,7 +46,7 @@ await benchWrites({
 });
 
 // Reads (issue 10): pull per dialect vs a plain page loop, start-up, rate limits, memory (docs/performance.md).
-await benchRead({
+if (wanted('reads')) await benchRead({
   customers: Number(process.env.BENCH_READ ?? 5000),
   bigCustomers: Number(process.env.BENCH_READ_BIG ?? 50_000),
   dialects: process.env.BENCH_READ_DIALECTS?.split(','),
@@ -45,10 +54,10 @@ await benchRead({
 });
 
 // Incremental migrations (issue 14): the requests of a full and an incremental run (docs/performance.md).
-await benchIncremental({ customers: Number(process.env.BENCH_INCREMENTAL ?? 50_000) });
+if (wanted('incremental')) await benchIncremental({ customers: Number(process.env.BENCH_INCREMENTAL ?? 50_000) });
 
 // State in SQLite vs PostgreSQL (issue 17): the same migration with --state DIR and --state postgres://.
-await benchState({
+if (wanted('state')) await benchState({
   customers: Number(process.env.BENCH_STATE ?? 10_000),
   latencies: process.env.BENCH_STATE_LATENCIES?.split(',').map(Number),
   rounds: process.env.BENCH_STATE_ROUNDS ? Number(process.env.BENCH_STATE_ROUNDS) : undefined,
