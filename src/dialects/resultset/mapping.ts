@@ -189,8 +189,11 @@ export function toWire(customer: Customer): CustomerNode {
   return node;
 }
 
+// A table, not indexOf: every record written sorts its columns by it (a tenth of a push's CPU was indexOf).
+const columnRank: ReadonlyMap<string, number> = new Map(customerColumns.map((name, rank) => [name, rank]));
+
 function columnOrder(name: string): number {
-  return (customerColumns as readonly string[]).indexOf(name);
+  return columnRank.get(name) ?? -1;
 }
 
 /** Titles of the record's groups, for creating missing UserGroups: `custom.group_title.<code>`, else the code. */
