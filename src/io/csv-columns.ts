@@ -81,30 +81,38 @@ function cell(value: unknown): string {
 }
 
 /** The third line cell holds every line from the third on, joined by newlines, so no line is lost. */
-function flattenAddress(row: CsvRow, kind: AddressKind, address: Address | undefined): void {
-  for (const [column, field] of addressColumnNames[kind]) {
+function addressCells(cells: string[], address: Address | undefined): void {
+  for (const [, field] of addressColumns) {
     let value: unknown;
     if (!address) value = undefined;
     else if (field === 'line1') value = address.lines[0];
     else if (field === 'line2') value = address.lines[1];
     else if (field === 'line3') value = address.lines.length > 2 ? address.lines.slice(2).join('\n') : undefined;
     else value = address[field];
-    row[column] = cell(value);
+    cells.push(cell(value));
   }
 }
 
-export function customerToRow(customer: Customer): CsvRow {
-  const row: CsvRow = {};
-  for (const [column, field] of customerColumns) row[column] = cell(customer[field]);
-  row.groups = customer.groups.join(';');
-  for (const [column, field] of customerColumnsAfterGroups) row[column] = cell(customer[field]);
+/** A record's cells in the order of {@link csvColumns}: what a CSV row is written from, without a row object. */
+export function customerCells(customer: Customer): string[] {
+  const cells: string[] = [];
+  for (const [, field] of customerColumns) cells.push(cell(customer[field]));
+  cells.push(customer.groups.join(';'));
+  for (const [, field] of customerColumnsAfterGroups) cells.push(cell(customer[field]));
   const billing = customer.addresses.find((a) => a.kind === 'billing' && a.isDefault);
   const shipping = customer.addresses.find((a) => a.kind === 'shipping' && a.isDefault);
-  flattenAddress(row, 'billing', billing);
-  flattenAddress(row, 'shipping', shipping);
+  addressCells(cells, billing);
+  addressCells(cells, shipping);
   const more = customer.addresses.filter((a) => a !== billing && a !== shipping);
-  row.more_addresses = more.length ? JSON.stringify(more) : '';
-  row.custom = Object.keys(customer.custom).length ? JSON.stringify(customer.custom) : '';
+  cells.push(more.length ? JSON.stringify(more) : '');
+  cells.push(Object.keys(customer.custom).length ? JSON.stringify(customer.custom) : '');
+  return cells;
+}
+
+export function customerToRow(customer: Customer): CsvRow {
+  const cells = customerCells(customer);
+  const row: CsvRow = {};
+  csvColumns.forEach((column, i) => (row[column] = cells[i]));
   return row;
 }
 

@@ -2,7 +2,7 @@ import { stringify as stringifyRows } from 'csv-stringify/sync';
 import type { Customer } from '../core/customer.js';
 import { UserError } from '../core/errors.js';
 import { markInvalid } from '../core/invalid-input.js';
-import { assertKnownColumns, CellErrors, csvColumns, customerToRow, leanRowReader, rowToCustomer, type CsvRow } from './csv-columns.js';
+import { assertKnownColumns, CellErrors, csvColumns, customerCells, customerToRow, leanRowReader, rowToCustomer, type CsvRow } from './csv-columns.js';
 import { guardCell, unguardCell } from './formula.js';
 import { csvRecordBatches, type CsvTextOptions } from './csv-text.js';
 import { ChunkedWriter } from './chunked-writer.js';
@@ -75,26 +75,29 @@ const batchRows = 64;
  * {@link flush} or {@link end} before the stream ends.
  */
 export class CsvWriter {
-  private readonly columns: string[];
+  private readonly columns: readonly string[];
   private readonly chunks: ChunkedWriter;
   private rows: string[][] = [];
   private headerWritten = false;
 
   constructor(output: NodeJS.WritableStream, private readonly options: CsvWriteOptions = {}) {
-    this.columns = [...(options.leading ?? []), ...(options.columns ?? csvColumns)];
+    this.columns = options.leading || options.columns ? [...(options.leading ?? []), ...(options.columns ?? csvColumns)] : csvColumns;
     this.chunks = new ChunkedWriter(output);
   }
 
-  async write(customer: Customer, leading: Record<string, string> = {}): Promise<void> {
+  async write(customer: Customer, leading?: Record<string, string>): Promise<void> {
+    // The common case (all canonical columns, nothing before them) goes straight from the record to its cells.
+    if (leading === undefined && this.columns === csvColumns) return this.writeCells(customerCells(customer));
     await this.writeRow({ ...leading, ...customerToRow(customer) });
   }
 
   /** A row of cells by column, as read from a file (a rejected line is written back as it was). */
   async writeRow(row: CsvRow): Promise<void> {
-    const cells = this.columns.map((column) => {
-      const value = row[column] ?? '';
-      return this.options.raw ? value : guardCell(value);
-    });
+    await this.writeCells(this.columns.map((column) => row[column] ?? ''));
+  }
+
+  private async writeCells(cells: string[]): Promise<void> {
+    if (!this.options.raw) for (let i = 0; i < cells.length; i += 1) cells[i] = guardCell(cells[i]);
     this.rows.push(cells);
     // The header and the first row go out at once: a slow pull shows in its file from its first page.
     if (this.rows.length >= batchRows || !this.headerWritten) await this.flush();
