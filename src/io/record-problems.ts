@@ -48,17 +48,20 @@ const emptyForm: Record<string, unknown> = { addresses: [], groups: [], custom: 
  */
 export function checkDraft(draft: Record<string, unknown>, fallbackKey: string): { customer: Customer; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
-  const rest: Record<string, unknown> = { ...draft };
+  // The draft itself while nothing is wrong (every line of a file passes here); a copy before the first change.
+  let rest = draft;
   // Lists and maps of the wrong kind would trip normalising before validation could name them.
   for (const [field, empty] of Object.entries(emptyForm)) {
     const value = draft[field];
     if (value === undefined || Array.isArray(value) === Array.isArray(empty) && typeof value === 'object' && value !== null) continue;
     problems.push({ field, message: `${quoted(value) || 'the value'} is not ${Array.isArray(empty) ? 'a list' : 'an object'}` });
+    if (rest === draft) rest = { ...draft };
     rest[field] = empty;
   }
   const first = tryParse(rest);
   if (first.ok && problems.length === 0) return { customer: first.customer, problems: [] };
   if (first.ok) return { customer: first.customer, problems };
+  if (rest === draft) rest = { ...draft };
   let issues = first.issues;
   // Dropping a bad field can only reveal problems of other fields, so this ends.
   for (let round = 0; round < 5 && issues.length > 0; round += 1) {
