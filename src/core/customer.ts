@@ -104,20 +104,26 @@ function clean(value: string | undefined): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
+/**
+ * A draft's value as the record keeps it: a string trimmed, and undefined
+ * for what it drops (absent, null, empty text, NaN).
+ */
+function kept(value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    return text === '' ? undefined : text;
+  }
+  return typeof value === 'number' && Number.isNaN(value) ? undefined : value;
+}
+
 /** A copy with strings trimmed and empty values dropped; `skip` names fields the caller handles itself. */
 function cleanObject<T extends object>(input: T, skip?: ReadonlySet<string>): T {
   const out: Record<string, unknown> = {};
   for (const name in input) {
-    const value: unknown = input[name];
-    if (value === undefined || value === null || skip?.has(name)) continue;
-    if (typeof value === 'string') {
-      const text = clean(value);
-      if (text !== undefined) out[name] = text;
-    } else if (typeof value === 'number' && Number.isNaN(value)) {
-      continue;
-    } else {
-      out[name] = value;
-    }
+    if (skip?.has(name)) continue;
+    const value = kept(input[name]);
+    if (value !== undefined) out[name] = value;
   }
   return out as T;
 }
@@ -203,19 +209,6 @@ const statuses: ReadonlySet<string> = new Set(customerStatuses);
 const kinds: ReadonlySet<unknown> = new Set(addressKinds);
 const isText = (value: unknown): value is string => typeof value === 'string';
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/**
- * A draft's value as `cleanObject` keeps it: a string trimmed, and undefined
- * for what it drops (absent, null, empty text, NaN).
- */
-function kept(value: unknown): unknown {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') {
-    const text = value.trim();
-    return text === '' ? undefined : text;
-  }
-  return typeof value === 'number' && Number.isNaN(value) ? undefined : value;
-}
 
 /** True when the schema takes this kept value of a scalar customer field as it is. */
 function scalarVouched(name: string, value: unknown): boolean {
