@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
-import { generateCustomers } from '../emulator/generator.js';
-import { CsvWriter, readCsv, writeCsv } from '../io/csv.js';
+import { readCsv, writeCsv } from '../io/csv.js';
 import { readJsonl } from '../io/jsonl.js';
 import { ChunkedWriter } from '../io/chunked-writer.js';
 import { finish } from '../io/streams.js';
+import { writeGeneratedCsv } from './generated-csv.js';
 import { median } from './process.js';
 
 /**
@@ -36,14 +36,6 @@ let peakRss = 0;
 const sampler = () => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 };
-
-async function generateCsv(path: string, count: number): Promise<void> {
-  const output = createWriteStream(path);
-  const writer = new CsvWriter(output);
-  for (const customer of generateCustomers(count, 42)) await writer.write(customer);
-  await writer.end();
-  await finish(output);
-}
 
 async function canonicalPass(input: string, output: string): Promise<number> {
   const out = createWriteStream(output);
@@ -88,7 +80,7 @@ export async function benchFileForms(count: number, runs = 3): Promise<FileForms
   const dir = await mkdtemp(join(tmpdir(), 'custsync-bench-'));
   try {
     const csv = join(dir, 'in.csv');
-    await generateCsv(csv, count);
+    await writeGeneratedCsv(csv, count, 42);
     const jsonl = join(dir, 'out.jsonl');
     await barePass(csv, join(dir, 'bare.csv'));
     await canonicalPass(csv, jsonl);

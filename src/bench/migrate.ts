@@ -1,12 +1,10 @@
-import { mkdtempSync, readFileSync, createWriteStream, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dialects } from '../dialects/registry.js';
-import { generateCustomers } from '../emulator/generator.js';
 import type { EmulatorHandle, EmulatorOptions } from '../emulator/types.js';
-import { CsvWriter } from '../io/csv.js';
-import { finish } from '../io/streams.js';
+import { writeGeneratedCsv } from './generated-csv.js';
 import { cliPath, median, probeUrl, runNode } from './process.js';
 
 /**
@@ -59,14 +57,6 @@ export interface WriteBenchResult extends WriteRun {
 /** Spiffy's emulator enforces the platform's 500-calls-per-300-s window: raised, as on a plan that allows it, so the figure measures custsync. */
 const sandboxOf = (id: string, customers: number, latencyMs: number, seed: number): EmulatorOptions =>
   ({ customers, latencyMs, seed, ...(id === 'spiffy' ? { rateLimit: { limit: 1_000_000 } } : {}) }) as EmulatorOptions;
-
-async function makeCsv(path: string, count: number): Promise<void> {
-  const output = createWriteStream(path);
-  const writer = new CsvWriter(output);
-  for (const customer of generateCustomers(count, 7)) await writer.write(customer);
-  await writer.end();
-  await finish(output);
-}
 
 const start = (id: string, options: EmulatorOptions): Promise<EmulatorHandle> => dialects[id].emulator!.start(options);
 
@@ -125,8 +115,8 @@ export async function benchWrite(options: WriteBenchOptions): Promise<WriteBench
     if (options.kind === 'push') {
       csv = join(dir, 'in.csv');
       warmCsv = join(dir, 'warm.csv');
-      await makeCsv(csv, options.customers);
-      await makeCsv(warmCsv, Math.min(500, options.customers));
+      await writeGeneratedCsv(csv, options.customers, 7);
+      await writeGeneratedCsv(warmCsv, Math.min(500, options.customers), 7);
     }
     // Warm-up: JIT, sockets, the emulator code paths.
     await once(options, Math.min(500, options.customers), warmCsv);
