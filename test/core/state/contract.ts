@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Customer } from '../../../src/core/customer.js';
 import { BugError } from '../../../src/core/errors.js';
 import type { StateBackend } from '../../../src/core/state/backend.js';
 import { LockedError } from '../../../src/core/state/lock.js';
