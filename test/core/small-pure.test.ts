@@ -24,6 +24,9 @@ describe('stableStringify', () => {
     expect(stableStringify({ b: 1, a: { d: [3, 1], c: undefined, b: null } })).toBe('{"a":{"b":null,"d":[3,1]},"b":1}');
     expect(stableStringify({ b: 1, a: 2 })).toBe(stableStringify({ a: 2, b: 1 }));
     expect(stableStringify([{ y: 1, x: 2 }, 'z'])).toBe('[{"x":2,"y":1},"z"]');
+    // Enough keys, in an order of their own, that a comparator off by a branch cannot sort them by luck.
+    const letters = [...'qwertyuiopasdfghjklzxcvbnm'];
+    expect(stableStringify(Object.fromEntries(letters.map((c, i) => [c, i])))).toBe(JSON.stringify(Object.fromEntries(letters.sort().map((c) => [c, 'qwertyuiopasdfghjklzxcvbnm'.indexOf(c)]))));
   });
 
   it('scalars as JSON; undefined alone is null', () => {

@@ -54,3 +54,39 @@ describe('readJsonl', () => {
     expect((await read('{"key":"A","email":"not-an-email"}\n'))[0].email).toBe('not-an-email');
   });
 });
+
+describe('readJsonl line ends and chunks', () => {
+  const keysOf = async (chunks: Array<string | Buffer>) => {
+    const keys: string[] = [];
+    for await (const c of readJsonl(Readable.from(chunks), 'in.jsonl')) keys.push(c.key);
+    return keys;
+  };
+
+  it('\\r\\n, a lone \\r and a last line without an end are lines, as readline splits them', async () => {
+    expect(await keysOf(['{"key":"A"}\r\n{"key":"B"}\r{"key":"C"}\n{"key":"D"}'])).toEqual(['A', 'B', 'C', 'D']);
+    expect(await keysOf(['{"key":"A"}\r\n\r\n{"key":"B"}\r\n'])).toEqual(['A', 'B']);
+    // A line number counts every line end, the lone \r ones too.
+    expect((await failure('{"key":"A"}\r\r{oops}\n'))?.message).toMatch(/^in\.jsonl: line 3 is not valid JSON/);
+    // A \r\n ends one line, not two.
+    expect((await failure('{"key":"A"}\r\n{oops}\r\n'))?.message).toMatch(/^in\.jsonl: line 2 is not valid JSON/);
+  });
+
+  it('a line cut between chunks, even inside a character, is read whole; an empty chunk is nothing', async () => {
+    const text = Buffer.from('{"key":"A","note":"café"}\n{"key":"B"}\n');
+    const cut = text.indexOf('é') + 1;
+    expect(await keysOf([text.subarray(0, cut), Buffer.alloc(0), text.subarray(cut, cut + 3), text.subarray(cut + 3)])).toEqual(['A', 'B']);
+    const records: Customer[] = [];
+    for await (const c of readJsonl(Readable.from([text.subarray(0, cut), text.subarray(cut)]), 'in.jsonl')) records.push(c);
+    expect(records[0].note).toBe('café');
+    // Every byte its own chunk.
+    expect(await keysOf([...text].map((byte) => Buffer.from([byte])))).toEqual(['A', 'B']);
+  });
+
+  it('a rejects file line keeps its fields; its reason and, when allowed, unknown keys are dropped', async () => {
+    const records = await read('{"reason":"x","key":"A","note":"n"}\n', {});
+    expect(records[0]).toMatchObject({ key: 'A', note: 'n' });
+    const allowed = await read('{"key":"A","note":"n","shoe":"42"}\n', { ignoreUnknownColumns: true });
+    expect(allowed[0]).toMatchObject({ key: 'A', note: 'n' });
+    expect(allowed[0]).not.toHaveProperty('shoe');
+  });
+});
