@@ -58,6 +58,15 @@ export interface WriteBenchResult extends WriteRun {
 const sandboxOf = (id: string, customers: number, latencyMs: number, seed: number): EmulatorOptions =>
   ({ customers, latencyMs, seed, ...(id === 'spiffy' ? { rateLimit: { limit: 1_000_000 } } : {}) }) as EmulatorOptions;
 
+/** The counts of `--summary-format json` (its last stderr line); none when the run ended without one (a crash: its stderr is shown instead). */
+function summaryOf(stderr: string): { created?: number; updated?: number } {
+  try {
+    return JSON.parse(stderr.trim().split('\n').at(-1) ?? '{}') as { created?: number; updated?: number };
+  } catch {
+    return {};
+  }
+}
+
 const start = (id: string, options: EmulatorOptions): Promise<EmulatorHandle> => dialects[id].emulator!.start(options);
 
 async function once(options: WriteBenchOptions, customers: number, csv: string | undefined): Promise<WriteRun> {
@@ -83,7 +92,7 @@ async function once(options: WriteBenchOptions, customers: number, csv: string |
       { CUSTSYNC_BENCH_RSS: rssFile, CUSTSYNC_BENCH_CPU: cpuFile },
     );
     const elapsedMs = result.ms;
-    const summary = JSON.parse(result.stderr.trim().split('\n').at(-1) ?? '{}') as { created?: number; updated?: number };
+    const summary = summaryOf(result.stderr);
     const records = (summary.created ?? 0) + (summary.updated ?? 0);
     if (result.code !== 0 || records !== customers) {
       throw new Error(`bench: ${records} of ${customers} customers written to ${to}, exit ${result.code}: ${result.stderr.trim().split('\n').slice(-3).join(' / ')}`);
