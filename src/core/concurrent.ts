@@ -41,51 +41,87 @@ export async function* inBatches<T>(items: AsyncIterable<T>, size: number): Asyn
 
 /**
  * For writers: runs `fn` over an async iterable with at most `limit` calls in flight and
- * yields the results as they finish (not in input order). Input is pulled
- * only as slots free up, so memory stays flat. If a call throws, no new input
- * is started, the calls in flight are waited for and their results yielded,
- * and then the first error is rethrown.
+ * yields the results as they finish (not in input order). A slot is refilled
+ * as soon as its call settles, before the result reaches the consumer, so
+ * the consumer's work on a result never holds a request back. Input is pulled
+ * only while a slot is free and fewer than `limit` results wait for the
+ * consumer, so memory stays flat. If a call (or the input) throws, no new
+ * input is started, the calls in flight are waited for and their results
+ * yielded, and then the first error is rethrown.
  */
 export async function* mapUnordered<T, R>(items: AsyncIterable<T>, limit: number, fn: (item: T) => Promise<R>): AsyncGenerator<R> {
-  type Settled = { id: number; ok: true; value: R } | { id: number; ok: false; error: unknown };
+  const max = Math.max(1, limit);
   const iterator = items[Symbol.asyncIterator]();
-  const running = new Map<number, Promise<Settled>>();
-  let nextId = 0;
+  const ready: R[] = [];
+  let running = 0;
   let exhausted = false;
+  let stopped = false;
   let failure: { error: unknown } | undefined;
-
-  const fill = async (): Promise<void> => {
-    while (!exhausted && !failure && running.size < Math.max(1, limit)) {
-      const step = await iterator.next();
-      if (step.done) {
+  let pulling: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const settle = (outcome: { value: R } | { error: unknown }) => {
+    running -= 1;
+    if ('error' in outcome) failure ??= { error: outcome.error };
+    else ready.push(outcome.value);
+    fill();
+    notify();
+  };
+  /** One pull at a time; `fn` starts as soon as its item is there. */
+  const fill = (): void => {
+    if (pulling || exhausted || failure || stopped || running >= max || ready.length >= max) return;
+    pulling = (async () => {
+      // Settles after `pulling` is set: the first pull is awaited before the loop can end.
+      await undefined;
+      try {
+        while (!exhausted && !failure && !stopped && running < max && ready.length < max) {
+          const step = await iterator.next();
+          if (step.done) {
+            exhausted = true;
+            break;
+          }
+          running += 1;
+          fn(step.value).then(
+            (value) => settle({ value }),
+            (error: unknown) => settle({ error }),
+          );
+        }
+      } catch (error) {
         exhausted = true;
-        return;
+        failure ??= { error };
+      } finally {
+        pulling = undefined;
+        notify();
       }
-      const id = nextId++;
-      running.set(
-        id,
-        fn(step.value).then(
-          (value): Settled => ({ id, ok: true, value }),
-          (error: unknown): Settled => ({ id, ok: false, error }),
-        ),
-      );
-    }
+    })();
   };
 
   try {
-    await fill();
-    while (running.size > 0) {
-      const settled = await Promise.race(running.values());
-      running.delete(settled.id);
-      if (settled.ok) yield settled.value;
-      else failure ??= { error: settled.error };
-      await fill();
+    fill();
+    for (;;) {
+      if (ready.length > 0) {
+        const value = ready.shift() as R;
+        fill();
+        yield value;
+        continue;
+      }
+      if (running === 0 && !pulling && (exhausted || failure)) break;
+      await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
+    stopped = true;
+    await pulling;
     if (!exhausted) await iterator.return?.();
   }
   if (failure) throw failure.error;
 }
+
+/** Items a read-ahead producer handles between turns of the event loop. */
+const giveWayEvery = 8;
 
 /**
  * Reads ahead of the consumer: pulls `items` in the background into a queue
@@ -110,6 +146,7 @@ export async function* prefetch<T>(items: AsyncIterable<T>, size: number): Async
     else wakeProducer = undefined;
     fn?.();
   };
+  let produced = 0;
   const pump = (async () => {
     try {
       while (!stopped) {
@@ -121,6 +158,10 @@ export async function* prefetch<T>(items: AsyncIterable<T>, size: number): Async
         if (step.done) break;
         queue.push(step.value);
         wake('consumer');
+        // Items that are ready come through promise jobs alone, which run before any I/O: every few
+        // items the producer gives way, so that answers to the consumer's requests are not held up
+        // while it works through a page.
+        if (++produced % giveWayEvery === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       failure = { error };

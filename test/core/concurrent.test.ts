@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inBatches, mapConcurrent, mapUnordered } from '../../src/core/concurrent.js';
+import { inBatches, mapConcurrent, mapUnordered, prefetch } from '../../src/core/concurrent.js';
 
 async function* numbers(count: number) {
   for (let i = 0; i < count; i += 1) yield i;
@@ -50,5 +50,63 @@ describe('concurrency helpers', () => {
     const sizes: number[] = [];
     for await (const batch of inBatches(numbers(7), 3)) sizes.push(batch.length);
     expect(sizes).toEqual([3, 3, 1]);
+  });
+});
+
+describe('concurrency helpers: what the consumer does never holds the pipe', () => {
+  it('mapUnordered refills a slot as soon as its call settles, while the consumer still works on a result, holding at most the limit of results', async () => {
+    let started = 0;
+    let startedWhileHeld = 0;
+    const results: number[] = [];
+    for await (const r of mapUnordered(numbers(12), 2, async (n) => {
+      started += 1;
+      await pause(2);
+      return n;
+    })) {
+      if (results.length === 0) {
+        // The consumer is slow with its first result: the freed slot is used meanwhile.
+        await pause(40);
+        startedWhileHeld = started;
+      }
+      results.push(r);
+    }
+    // 2 at the start, the freed slot refilled, then the calls that finish while at most 2 results wait.
+    expect(startedWhileHeld).toBe(4);
+    expect(results.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+
+  it('mapUnordered yields the calls in flight when the input fails, then rethrows its error', async () => {
+    async function* failing() {
+      yield 1;
+      yield 2;
+      throw new Error('source broke');
+    }
+    const results: number[] = [];
+    const run = async () => {
+      for await (const r of mapUnordered(failing(), 4, async (n) => {
+        await pause(5);
+        return n;
+      })) results.push(r);
+    };
+    await expect(run()).rejects.toThrow('source broke');
+    expect(results.sort()).toEqual([1, 2]);
+  });
+
+  it('prefetch gives way to the event loop while it works through items that are ready', async () => {
+    let produced = 0;
+    async function* ready() {
+      for (let i = 0; i < 100; i += 1) {
+        produced += 1;
+        yield i;
+      }
+    }
+    let producedWhenTheLoopTurned = -1;
+    setImmediate(() => (producedWhenTheLoopTurned = produced));
+    const out: number[] = [];
+    for await (const item of prefetch(ready(), 1000)) out.push(item);
+    expect(out).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    // Without giving way, a producer whose items are all ready runs to its end before any I/O or timer.
+    expect(producedWhenTheLoopTurned).toBeGreaterThan(0);
+    expect(producedWhenTheLoopTurned).toBeLessThan(20);
   });
 });

@@ -352,9 +352,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
    * - write: the target's `write` sends batches and records concurrently up
    *   to `--concurrency`; its results are counted as they come and committed
    *   one transaction per batch of results: whenever the target has no
-   *   further answer ready, what it confirmed so far is committed. So a kill
-   *   leaves in flight only what was sent and not answered (about
-   *   concurrency × batch size), which is all `--resume` sends again.
+   *   further answer ready and at least `--concurrency` results wait (or the
+   *   oldest has waited `commitEvery.ms`), what it confirmed so far is
+   *   committed. So a kill leaves in flight only what was sent and not
+   *   answered (about concurrency × batch size) and fewer than
+   *   `--concurrency` answered records, which is all `--resume` sends again.
    * State calls are made one at a time (a store may hold one connection).
    */
   async function realRun(current: RunRow, input: AsyncIterable<Customer>, last = true): Promise<void> {
@@ -463,8 +465,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     try {
       for (;;) {
         const next = results.next();
-        // Whenever the target has no further answer ready, commit what it confirmed so far.
+        // Whenever the target has no further answer ready, commit what it confirmed so far; fewer
+        // results than requests in flight wait for the next ones (at most commit.ms): a target that
+        // answers one record at a time would otherwise pay a commit for every record.
         let step = await Promise.race([next, new Promise<typeof idle>((resolve) => setImmediate(() => resolve(idle)))]);
+        if (step === idle && batch.length > 0 && batch.length < target.ctx.concurrency) {
+          let timer: NodeJS.Timeout | undefined;
+          const due = new Promise<typeof idle>((resolve) => (timer = setTimeout(() => resolve(idle), Math.max(0, commit.ms - (Date.now() - lastCommit)))));
+          step = await Promise.race([next, due]).finally(() => clearTimeout(timer));
+        }
         if (step === idle) {
           await flush();
           step = await next;

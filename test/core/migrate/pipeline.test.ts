@@ -5,6 +5,7 @@ import { parseMapping } from '../../../src/core/mapping-file/index.js';
 import { migrate, type MigrateEndpoint, type MigrateOptions } from '../../../src/core/migrate/pipeline.js';
 import type { Confirmation, StateBackend } from '../../../src/core/state/backend.js';
 import { openState } from '../../../src/core/state/open.js';
+import { mapUnordered } from '../../../src/core/concurrent.js';
 import { generateCustomer, generateCustomers } from '../../../src/emulator/generator.js';
 import { silentLogger } from '../../../src/ui/logger.js';
 import { tempDir } from '../../helpers/cli.js';
@@ -136,6 +137,34 @@ describe('migrate pipeline', () => {
     expect(resumed.counts).toMatchObject({ read: 60, created: 60, updated: 0, failed: 0 });
     expect(writes() - before).toBeGreaterThanOrEqual(10);
     everyoneOnce();
+  });
+
+  it('into a target that answers one record at a time, commits wait for as many answers as requests in flight', async () => {
+    const concurrency = 4;
+    // Answers come one by one, a few ms apart, as from a target without a batch endpoint.
+    const oneByOne: Dialect = {
+      ...loopbackDialect(),
+      write: (_ctx, records) =>
+        mapUnordered(records, concurrency, async (record): Promise<WriteResult> => {
+          await new Promise((resolve) => setTimeout(resolve, 3));
+          return { status: 'created', key: record.key, id: `T${record.key}`, record };
+        }),
+    };
+    const sizes: number[] = [];
+    const original = state.commitBatch.bind(state);
+    state.commitBatch = async (run, items: readonly Confirmation[], counts) => {
+      sizes.push(items.length);
+      await original(run, items, counts);
+    };
+    const { source: from } = endpoints();
+    const ctx = { ...loopbackContext(store), concurrency };
+    const result = await migrate({ source: from, target: { dialect: oneByOne, ctx, label: 'dst', stateId: 'one-by-one' }, state, log: silentLogger });
+    expect(result.counts).toMatchObject({ read: 60, created: 60 });
+    expect(await state.countCrosswalk('src', 'one-by-one')).toBe(60);
+    expect(await state.countPending('src', 'one-by-one')).toBe(0);
+    // A commit for every answer would be 60 commits of one; a kill now loses fewer than `concurrency` confirmations.
+    expect(sizes.slice(0, -1).every((n) => n >= concurrency)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(60);
   });
 
   it('a kill before confirmations were committed loses nothing and duplicates nothing', async () => {
