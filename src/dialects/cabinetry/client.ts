@@ -4,7 +4,7 @@ import { emailKey, type Customer } from '../../core/customer.js';
 import type { DialectContext, WriteMode, WriteOptions, WriteResult } from '../../core/dialect.js';
 import { RemoteError, UserError, snippet } from '../../core/errors.js';
 import type { ReadQuery } from '../../core/query.js';
-import { parseJsonBody, type HttpRequest, type HttpResponse } from '../../http/client.js';
+import { checkBody, parseJsonBody, type HttpRequest, type HttpResponse } from '../../http/client.js';
 import { criteriaParams, planSearch } from './criteria.js';
 import { idSource, readWindows, recordsOf, type CabinetryLister } from './read.js';
 import { idPartPlan, planIdParts, readPart, type DialectSplit } from '../../core/read/parts.js';
@@ -34,11 +34,17 @@ function isOk(response: HttpResponse): boolean {
 /** The messages of an error envelope, or undefined when the body is not one. */
 export function errorMessages(response: HttpResponse): string[] | undefined {
   try {
-    const parsed = ErrorEnvelopeSchema.safeParse(JSON.parse(response.text));
-    return parsed.success ? parsed.data.error.messages : undefined;
+    return messagesOf(JSON.parse(response.text));
   } catch {
     return undefined;
   }
+}
+
+/** The messages of a parsed body that is an error envelope; a success envelope (the common answer) is told at a glance, without zod. */
+function messagesOf(body: unknown): string[] | undefined {
+  if (typeof body === 'object' && body !== null && (body as { success?: unknown }).success === 1) return undefined;
+  const parsed = ErrorEnvelopeSchema.safeParse(body);
+  return parsed.success ? parsed.data.error.messages : undefined;
 }
 
 /** A 2xx answer validated by `schema`; any other status stops the run with the API's messages. */
@@ -154,12 +160,19 @@ type Outcome = Omit<WriteResult, 'record' | 'key'>;
 
 /** The answer to a create or update as a per-record outcome; a 2xx that is not an envelope stops the run. */
 function outcomeOf(response: HttpResponse, success: 'created' | 'updated'): Outcome {
-  const messages = errorMessages(response);
+  let body: unknown;
+  try {
+    body = JSON.parse(response.text);
+  } catch {
+    body = undefined;
+  }
+  const messages = messagesOf(body);
   // A 4xx refused the record; a 5xx that was not retried leaves unknown whether it landed (SPEC section 6).
   const status = response.status >= 500 ? 'failed' : 'rejected';
   if (messages) return { status, reason: messages.join('; ') || `the API refused it (${response.status})` };
   if (!isOk(response)) return { status, reason: `the API answered ${response.status}: ${snippet(response.text, 200)}` };
-  const { customer } = parseJsonBody(response, OneEnvelopeSchema);
+  // Parsed once: a body that is not JSON stops the run as parseJsonBody says it.
+  const { customer } = body === undefined ? parseJsonBody(response, OneEnvelopeSchema) : checkBody(response, body, OneEnvelopeSchema, 'body');
   return { status: success, id: String(customer.id) };
 }
 
