@@ -7,11 +7,12 @@
 // (undici, conf, fast-xml-parser).
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
-const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
+const outdir = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
 await rm(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [new URL('../dist/cli/main.js', import.meta.url).pathname],
+  entryPoints: [fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))],
   outdir,
   bundle: true,
   splitting: true,
