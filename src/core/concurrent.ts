@@ -85,7 +85,14 @@ export async function* mapUnordered<T, R>(items: AsyncIterable<T>, limit: number
             break;
           }
           running += 1;
-          fn(step.value).then(
+          let call: Promise<R>;
+          try {
+            call = fn(step.value);
+          } catch (error) {
+            // A function that throws before it returns its promise counts as a call that failed.
+            call = Promise.reject(error);
+          }
+          call.then(
             (value) => settle({ value }),
             (error: unknown) => settle({ error }),
           );

@@ -110,3 +110,17 @@ describe('concurrency helpers: what the consumer does never holds the pipe', () 
     expect(producedWhenTheLoopTurned).toBeLessThan(20);
   });
 });
+
+describe('mapUnordered with a function that throws before returning its promise', () => {
+  it('counts it as a failed call: the calls in flight are yielded, then its error', async () => {
+    const results: number[] = [];
+    const run = async () => {
+      for await (const r of mapUnordered(numbers(6), 2, (n: number): Promise<number> => {
+        if (n === 1) throw new Error('thrown at once');
+        return pause(5).then(() => n);
+      })) results.push(r);
+    };
+    await expect(run()).rejects.toThrow('thrown at once');
+    expect(results).toEqual([0]);
+  });
+});
