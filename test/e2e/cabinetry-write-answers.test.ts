@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/types.js';
@@ -30,15 +30,17 @@ async function pushThrough(thirdCreate: Fault) {
   writeFileSync(join(dir, 'in.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
   const result = await runCli(['push', '--to', 'shop', '--profiles', profiles, '--input', 'in.jsonl', '--rejects', 'rejects.jsonl'], { cwd: dir });
   const stored = (await runCli(['pull', '--from', 'shop', '--profiles', profiles, '--format', 'jsonl'], { cwd: dir })).stdout.split('\n').filter(Boolean).length;
-  return { result, stored };
+  return { result, stored, rejects: () => readFileSync(join(dir, 'rejects.jsonl'), 'utf8') };
 }
 
 describe('cabinetry: the answer to a create', () => {
   it('an error envelope with a 200 rejects that record with its messages; the others are created', async () => {
-    const { result, stored } = await pushThrough({ kind: 'answer', status: 200, body: '{"success":0,"error":{"messages":["A phone number must be specified"]}}' });
+    const { result, stored, rejects } = await pushThrough({ kind: 'answer', status: 200, body: '{"success":0,"error":{"messages":["A phone number must be specified"]}}' });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/created 4 · updated 0 · unchanged 0 · rejected 1/);
     expect(stored).toBe(4);
+    const rejected = rejects().trim().split('\n').map((line) => JSON.parse(line) as { key: string; reason: string });
+    expect(rejected).toEqual([expect.objectContaining({ key: 'C3', reason: 'A phone number must be specified' })]);
   });
 
   it('a 200 whose body is not JSON stops the run with exit 3, naming the request', async () => {
